@@ -1,0 +1,50 @@
+# Forening: `make run` serves the demo, `make test` runs the suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export FORENING_HOME := $(CURDIR)
+
+.PHONY: run test install translations messages lint format typecheck browser-test bench clean
+
+$(BIN)/forening: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/forening
+
+install: $(BIN)/forening translations
+
+# Compile the .po catalogues with Babel (pure Python: no GNU gettext needed to run).
+translations: $(BIN)/forening
+	$(BIN)/python -m forening.core.i18n_build
+
+run: install
+	mkdir -p var
+	DEBUG=1 $(BIN)/forening migrate --no-input
+	DEBUG=1 $(BIN)/forening demo --print-logins
+	DEBUG=1 $(BIN)/forening serve --port $(PORT)
+
+test: install
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+browser-test: install
+	$(BIN)/pytest -q -m browser $(PYTEST_ARGS)
+
+lint: $(BIN)/forening
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+format: $(BIN)/forening
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+typecheck: $(BIN)/forening
+	$(BIN)/mypy src/forening/core/services.py src/forening/core/policy.py src/forening/core/money.py src/forening/core/crypto.py src/forening/core/audit.py
+
+# Extract new strings into the .po files (needs GNU gettext: apt-get install gettext).
+messages: $(BIN)/forening
+	cd src/forening && ../../$(BIN)/forening makemessages -l sv -l da -l en --no-obsolete --add-location file
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

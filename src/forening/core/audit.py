@@ -1,0 +1,135 @@
+"""The audit log: who did what, when, to which object.
+
+Services call `record()` for events that are not a plain change of a row (logins,
+two-factor changes, exports, reveals). Every create, update and delete of a tenant
+model (a `TrackedModel` with an `organisation`) is recorded automatically with a
+field-level diff, so a change made anywhere is never missing from the log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import models
+from django.db.models.signals import post_delete, post_save
+
+from forening.core.context import Actor, current_actor
+from forening.core.models import AuditEvent, Organisation, Person, TrackedModel, User
+
+# Fields never copied into the log: noise, or secrets that must not leave their column.
+IGNORED_FIELDS = {"created_at", "updated_at", "password", "last_login"}
+
+
+def record(
+    actor: Actor | None,
+    action: str,
+    obj: models.Model | None = None,
+    *,
+    organisation: Organisation | None = None,
+    person: Person | None | object = ...,
+    subject_user: User | None = None,
+    **changes: Any,
+) -> AuditEvent:
+    """Append one event. `action` is a dotted name such as "core.login.failed"."""
+    actor = actor or current_actor() or Actor.system()
+    if organisation is None and obj is not None:
+        organisation = _organisation_of(obj)
+    if person is ...:
+        person = _person_of(obj) if obj is not None else None
+    return AuditEvent.objects.create(
+        organisation=organisation,
+        actor=actor.user,
+        actor_label=str(actor)[:254],
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        person=person,  # type: ignore[misc]
+        subject_user=subject_user,
+        changes=_jsonable(changes),
+        ip_address=actor.ip_address,
+    )
+
+
+def _organisation_of(obj: models.Model) -> Organisation | None:
+    if isinstance(obj, Organisation):
+        return obj
+    org_id = getattr(obj, "organisation_id", None)
+    if org_id is None:
+        return None
+    return Organisation(pk=org_id)
+
+
+def _person_of(obj: models.Model) -> Person | None:
+    if isinstance(obj, Person):
+        return obj if obj.pk is not None else None
+    person_id = getattr(obj, "person_id", None)
+    return Person(pk=person_id) if person_id else None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if hasattr(value, "name"):  # files
+        return str(value.name)
+    return str(value)
+
+
+def _field_values(instance: models.Model) -> dict[str, Any]:
+    excluded = IGNORED_FIELDS | set(getattr(instance, "audit_exclude", ()))
+    return {
+        field.attname: getattr(instance, field.attname)
+        for field in instance._meta.concrete_fields
+        if field.attname not in excluded and field.name not in excluded
+    }
+
+
+def diff(instance: TrackedModel) -> dict[str, list[Any]]:
+    """{field: [old, new]} for fields changed since the row was loaded."""
+    before: dict[str, Any] = getattr(instance, "_loaded_values", {})
+    changes = {}
+    for name, new in _field_values(instance).items():
+        old = before.get(name)
+        if old != new:
+            changes[name] = [_jsonable(old), _jsonable(new)]
+    return changes
+
+
+def _action_name(instance: models.Model, verb: str) -> str:
+    return f"{instance._meta.app_label}.{instance._meta.model_name}.{verb}"
+
+
+def _on_save(sender: type[models.Model], instance: TrackedModel, created: bool, **kw: Any) -> None:
+    if kw.get("raw") or not isinstance(instance, TrackedModel):
+        return
+    if created:
+        changes = {k: [None, _jsonable(v)] for k, v in _field_values(instance).items() if v}
+        record(None, _action_name(instance, "created"), instance, changes=changes)
+    else:
+        changes = diff(instance)
+        if not changes:
+            return
+        record(None, _action_name(instance, "updated"), instance, changes=changes)
+    instance._loaded_values = {  # type: ignore[attr-defined]
+        f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields
+    }
+
+
+def _on_delete(sender: type[models.Model], instance: TrackedModel, **kw: Any) -> None:
+    if not isinstance(instance, TrackedModel):
+        return
+    values = {k: [_jsonable(v), None] for k, v in _field_values(instance).items() if v}
+    # A deleted person cannot be referenced; the log keeps its id and name in the row.
+    person = None if isinstance(instance, Person) else _person_of(instance)
+    record(None, _action_name(instance, "deleted"), instance, person=person, changes=values)
+
+
+post_save.connect(_on_save, dispatch_uid="forening.audit.save")
+post_delete.connect(_on_delete, dispatch_uid="forening.audit.delete")

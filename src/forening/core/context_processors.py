@@ -1,0 +1,23 @@
+"""What the base template needs: the current organisation, its branding and the user's menu.
+
+Nothing here queries a whole table; at most one small query for the organisation chooser.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    organisation = getattr(request, "organisation", None)
+    access = getattr(request, "access", None)
+    return {
+        "current_organisation": organisation,
+        "access": access,
+        "csp_nonce": getattr(request, "csp_nonce", ""),
+        "languages": settings.LANGUAGES,
+        "site_url": settings.SITE_URL,
+    }

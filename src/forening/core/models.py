@@ -1,0 +1,468 @@
+"""Tenancy, people, accounts, roles and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from forening.core import orgnumbers
+
+colour_validator = RegexValidator(
+    r"^#[0-9a-fA-F]{6}$", _("Enter a colour as # followed by six hexadecimal digits.")
+)
+
+
+class Country(models.TextChoices):
+    SWEDEN = "SE", _("Sweden")
+    DENMARK = "DK", _("Denmark")
+
+
+class Language(models.TextChoices):
+    SWEDISH = "sv", "Svenska"
+    DANISH = "da", "Dansk"
+    ENGLISH = "en", "English"
+
+
+CURRENCY_BY_COUNTRY = {Country.SWEDEN: "SEK", Country.DENMARK: "DKK"}
+TIME_ZONE_BY_COUNTRY = {Country.SWEDEN: "Europe/Stockholm", Country.DENMARK: "Europe/Copenhagen"}
+
+
+class TimestampedModel(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class TrackedModel(models.Model):
+    """A model whose loaded field values are remembered, so the audit log can record diffs."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> Any:
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_values = dict(zip(field_names, values, strict=True))
+        return instance
+
+
+class Organisation(TrackedModel, TimestampedModel):
+    """An association (the tenant), a federation, or a federation's local unit."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(
+        _("short name"),
+        max_length=60,
+        unique=True,
+        help_text=_("Used in addresses, e.g. ik-demo. Lower-case letters, digits and hyphens."),
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("federation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="units",
+    )
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices)
+    organisation_number = models.CharField(_("organisation number"), max_length=20, blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    language = models.CharField(
+        _("default language"), max_length=5, choices=Language.choices, default=Language.SWEDISH
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Stockholm")
+    primary_colour = models.CharField(
+        _("primary colour"), max_length=7, default="#1f5f8b", validators=[colour_validator]
+    )
+    accent_colour = models.CharField(
+        _("accent colour"), max_length=7, default="#f2a900", validators=[colour_validator]
+    )
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    require_admin_two_factor = models.BooleanField(
+        _("admins must use two-factor authentication"), default=False
+    )
+    is_demo = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.organisation_number:
+            self.organisation_number = orgnumbers.validate(
+                self.organisation_number, self.country, field="organisation_number"
+            )
+        if not self.currency and self.country:
+            self.currency = CURRENCY_BY_COUNTRY[Country(self.country)]
+
+    @property
+    def is_local_unit(self) -> bool:
+        return self.parent_id is not None
+
+
+class Section(TrackedModel, TimestampedModel):
+    """A branch of one association (football, gymnastics)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="section_unique_name_per_organisation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Group(TrackedModel, TimestampedModel):
+    """A team or class that meets and has leaders."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
+    section = models.ForeignKey(
+        Section,
+        verbose_name=_("section"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="groups",
+    )
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    is_archived = models.BooleanField(_("archived"), default=False)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "section", "name"],
+                name="group_unique_name_per_section",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A login. Separate from Person: one account can act for several people."""
+
+    email = models.EmailField(_("e-mail address"), max_length=254, unique=True)
+    full_name = models.CharField(_("name"), max_length=200, blank=True)
+    language = models.CharField(
+        _("language"), max_length=5, choices=Language.choices, default=Language.SWEDISH
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(
+        _("operator"),
+        default=False,
+        help_text=_("Operators run the installation; they are not members of any association."),
+    )
+    email_verified_at = models.DateTimeField(_("e-mail verified"), null=True, blank=True)
+    date_joined = models.DateTimeField(_("created"), default=timezone.now)
+    last_organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_unique_email_ci")]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+
+class Person(TrackedModel, TimestampedModel):
+    """A person known to one association. The member record grows from this in `members`."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    street = models.CharField(_("street address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    household_key = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="persons",
+    )
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        ordering = ["last_name", "first_name", "pk"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "user"],
+                condition=models.Q(user__isnull=False),
+                name="person_one_per_user_and_organisation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Guardianship(TimestampedModel):
+    """A guardian (vårdnadshavare) who may act for a minor in the same association."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
+    guardian = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="wardships")
+    ward = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="guardianships")
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("guardian")
+        verbose_name_plural = _("guardians")
+        constraints = [
+            models.UniqueConstraint(fields=["guardian", "ward"], name="guardianship_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(guardian=models.F("ward")), name="guardianship_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guardian} → {self.ward}"
+
+
+class GroupMembership(TrackedModel, TimestampedModel):
+    """A person taking part in a group (a player in a team, a pupil in a class)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="memberships")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="group_memberships")
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("group member")
+        verbose_name_plural = _("group members")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "person"], name="group_membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.group}"
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    LEADER = "leader", _("Group leader")
+
+
+class RoleAssignment(TrackedModel, TimestampedModel):
+    """A user's role in one organisation.
+
+    An administrator of an organisation administers it and every local unit below it
+    (so an administrator of a local unit administers that unit's subtree). A leader
+    leads one group.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    group = models.ForeignKey(
+        Group,
+        verbose_name=_("group"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="leader_assignments",
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        ordering = ["role", "pk"]
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "user", "role"],
+                condition=models.Q(group__isnull=True),
+                name="role_assignment_unique_admin",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "user", "role", "group"],
+                condition=models.Q(group__isnull=False),
+                name="role_assignment_unique_leader",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role="leader", group__isnull=False)
+                    | models.Q(role="admin", group__isnull=True)
+                ),
+                name="role_assignment_group_matches_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()}"
+
+    def clean(self) -> None:
+        if self.role == Role.LEADER and self.group_id is None:
+            raise ValidationError({"group": _("A group leader needs a group.")})
+        if self.role == Role.ADMIN:
+            self.group = None
+
+
+class AuditEvent(models.Model):
+    """One line of the append-only audit log."""
+
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("by"), max_length=254, blank=True)
+    action = models.CharField(_("action"), max_length=80, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=80, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    subject_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        indexes = [
+            models.Index(fields=["organisation", "-created_at"], name="audit_org_time"),
+            models.Index(fields=["subject_user", "-created_at"], name="audit_user_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("Audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("Audit events are append-only")
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in, counted per e-mail address and per client address for lockout."""
+
+    key = models.CharField(max_length=80)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["key", "created_at"], name="login_failure_key_time")]
+
+    def __str__(self) -> str:
+        return self.key

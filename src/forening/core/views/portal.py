@@ -1,0 +1,3 @@
+from forening.core.views.office import dashboard
+
+my_pages = person_edit = dashboard
