@@ -40,7 +40,7 @@ format: $(BIN)/forening
 	$(BIN)/ruff check --fix src tests
 
 typecheck: $(BIN)/forening
-	$(BIN)/mypy src/forening/core/services.py src/forening/core/policy.py src/forening/core/money.py src/forening/core/crypto.py src/forening/core/audit.py
+	$(BIN)/mypy src/forening/core/services.py src/forening/core/policy.py src/forening/core/money.py src/forening/core/crypto.py src/forening/core/audit.py src/forening/core/security.py
 
 # Extract new strings into the .po files (needs GNU gettext: apt-get install gettext).
 messages: $(BIN)/forening

@@ -30,14 +30,13 @@ from tests.factories.core import (
 
 
 @pytest.fixture(autouse=True)
-def _clear_caches() -> Any:
+def _clear_caches() -> None:
     from django.core.cache import cache
 
     from forening.core.crypto import keyring
 
     cache.clear()
     keyring.cache_clear()
-    yield
 
 
 @pytest.fixture

@@ -166,6 +166,8 @@ TIME_ZONE = "Europe/Stockholm"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+if (DEBUG or TESTING) and not STATIC_ROOT.exists():
+    STATIC_ROOT = None  # type: ignore[assignment]  # served from the apps by the finders
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {

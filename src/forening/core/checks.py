@@ -14,9 +14,7 @@ from forening import settings as forening_settings
 def check_production_settings(app_configs: Any, **kwargs: Any) -> list[Error]:
     errors = []
     if settings.DEBUG:
-        errors.append(
-            Error("DEBUG is on.", hint="Unset DEBUG in production.", id="forening.E001")
-        )
+        errors.append(Error("DEBUG is on.", hint="Unset DEBUG in production.", id="forening.E001"))
     if settings.SECRET_KEY == forening_settings.DEV_SECRET_KEY or len(settings.SECRET_KEY) < 40:
         errors.append(
             Error(

@@ -61,7 +61,9 @@ def keyring() -> KeyRing:
     keys = parse_keys(settings.FORENING_ENCRYPTION_KEYS)
     development = not keys
     if development:
-        derived = hashlib.sha256(b"forening-dev-encryption:" + settings.SECRET_KEY.encode()).digest()
+        derived = hashlib.sha256(
+            b"forening-dev-encryption:" + settings.SECRET_KEY.encode()
+        ).digest()
         keys = (("dev", derived),)
     search_raw = settings.FORENING_SEARCH_KEY
     if search_raw:

@@ -21,9 +21,13 @@ urlpatterns = [
     path("password/change/", accounts.password_change, name="password-change"),
     path("email/verify/", accounts.email_verification_send, name="email-verify-send"),
     path("email/verify/<token>/", accounts.email_verify, name="email-verify"),
-    path("security/", accounts.security, name="security"),
+    path("security/", accounts.security_overview, name="security"),
     path("security/totp/", accounts.totp_setup, name="totp-setup"),
     path("security/email/", accounts.email_device_setup, name="email-device-setup"),
     path("security/recovery-codes/", accounts.recovery_codes, name="recovery-codes"),
-    path("security/devices/<str:kind>/<int:device_id>/remove/", accounts.device_remove, name="device-remove"),
+    path(
+        "security/devices/<str:kind>/<int:device_id>/remove/",
+        accounts.device_remove,
+        name="device-remove",
+    ),
 ]
