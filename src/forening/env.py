@@ -51,7 +51,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def parse_email_url(url: str, base_dir: Path) -> dict[str, object]:
+def parse_email_url(url: str, default_mail_dir: Path) -> dict[str, object]:
     """Turn EMAIL_URL into Django e-mail settings.
 
     smtp://user:password@host:587?tls=1, smtps://… (implicit TLS), file:///path
@@ -79,7 +79,7 @@ def parse_email_url(url: str, base_dir: Path) -> dict[str, object]:
             "timeout": int(query.get("timeout", "20")),
         }
     if scheme == "file":
-        path = Path(unquote(parts.path)) if parts.path else base_dir / "var" / "mail"
+        path = Path(unquote(parts.path)) if parts.path else default_mail_dir
         return {"backend": "forening.core.mail.EmlFileBackend", "file_path": str(path)}
     if scheme == "console":
         return {"backend": "django.core.mail.backends.console.EmailBackend"}

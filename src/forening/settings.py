@@ -183,7 +183,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
 # E-mail: every message is handed to a task; the worker delivers it by EMAIL_URL.
-_email = parse_email_url(env_str("EMAIL_URL", "file://"), BASE_DIR)
+_email = parse_email_url(env_str("EMAIL_URL", "file://"), VAR_DIR / "mail")
 EMAIL_BACKEND = "forening.core.mail.QueuedEmailBackend"
 FORENING_EMAIL_DELIVERY_BACKEND = str(_email["backend"])
 EMAIL_HOST = str(_email.get("host", "localhost"))

@@ -40,7 +40,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     country = "SE"
     currency = "SEK"
     language = "sv"
-    organisation_number = "802004-2516"
+    organisation_number = "802004-2514"
 
 
 class SectionFactory(factory.django.DjangoModelFactory):

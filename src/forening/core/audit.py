@@ -106,8 +106,15 @@ def _action_name(instance: models.Model, verb: str) -> str:
     return f"{instance._meta.app_label}.{instance._meta.model_name}.{verb}"
 
 
+def skip_automatic(instance: models.Model) -> None:
+    """Mark a row whose change the calling service records itself, with a clearer action."""
+    instance._audit_recorded = True  # type: ignore[attr-defined]
+
+
 def _on_save(sender: type[models.Model], instance: TrackedModel, created: bool, **kw: Any) -> None:
     if kw.get("raw") or not isinstance(instance, TrackedModel):
+        return
+    if getattr(instance, "_audit_recorded", False):
         return
     if created:
         changes = {k: [None, _jsonable(v)] for k, v in _field_values(instance).items() if v}
@@ -123,7 +130,7 @@ def _on_save(sender: type[models.Model], instance: TrackedModel, created: bool, 
 
 
 def _on_delete(sender: type[models.Model], instance: TrackedModel, **kw: Any) -> None:
-    if not isinstance(instance, TrackedModel):
+    if not isinstance(instance, TrackedModel) or getattr(instance, "_audit_recorded", False):
         return
     values = {k: [_jsonable(v), None] for k, v in _field_values(instance).items() if v}
     # A deleted person cannot be referenced; the log keeps its id and name in the row.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import email
+import email.message
 import email.policy
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,17 @@ class QueuedEmailBackend(BaseEmailBackend):
         return count
 
 
+class _ParsedMessage(email.message.EmailMessage):
+    """A parsed message whose as_bytes() also takes Django's `linesep` (the SMTP backend
+    passes "\r\n"; the standard library's signature has no such argument)."""
+
+    def as_bytes(self, unixfrom: bool = False, policy: Any = None, linesep: Any = None) -> bytes:
+        policy = policy or self.policy
+        if linesep is not None:
+            policy = policy.clone(linesep=linesep)
+        return super().as_bytes(unixfrom, policy=policy)
+
+
 class RawEmailMessage(EmailMessage):
     """An already-rendered RFC 5322 message, handed on unchanged."""
 
@@ -49,7 +61,7 @@ class RawEmailMessage(EmailMessage):
         self.raw = raw
 
     def message(self, *, policy: Any = None) -> Any:  # type: ignore[override]
-        return email.message_from_bytes(self.raw, policy=email.policy.SMTP)
+        return email.message_from_bytes(self.raw, _class=_ParsedMessage, policy=email.policy.SMTP)
 
     def recipients(self) -> list[str]:
         return list(self.to)

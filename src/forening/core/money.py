@@ -29,8 +29,14 @@ def format_money(amount_minor: int, currency: str, language: str = "sv") -> str:
 def parse_money(text: str, currency: str) -> int:
     """Parse user input such as "1 234,50" or "1234.5" into minor units; ValueError if bad."""
     cleaned = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    if cleaned.count(",") == 1 and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")
+    cleaned = cleaned.removesuffix("kr").removesuffix("kr.").strip()
+    # The last separator is the decimal one ("1.234,50" in Danish, "1,234.50" in English);
+    # a lone comma is a decimal comma ("1234,5" in Swedish and Danish).
+    last_comma, last_dot = cleaned.rfind(","), cleaned.rfind(".")
+    if last_comma > last_dot:
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    else:
+        cleaned = cleaned.replace(",", "")
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
