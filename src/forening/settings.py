@@ -165,6 +165,7 @@ USE_TZ = True
 TIME_ZONE = "Europe/Stockholm"
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [SRC_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 if (DEBUG or TESTING) and not STATIC_ROOT.exists():
     STATIC_ROOT = None  # type: ignore[assignment]  # served from the apps by the finders

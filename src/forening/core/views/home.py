@@ -13,14 +13,18 @@ from forening.core.views.base import account_view
 def organisations_of(user: object) -> list[Organisation]:
     """Every association the user belongs to: by a role, as a person, or below a federation
     they administer (one query; Organisation is not a scoped model)."""
-    direct = Organisation.objects.filter(
-        Q(person__user=user) | Q(roleassignment__user=user)
-    ).distinct()
-    administered = Organisation.objects.filter(
-        Q(parent__roleassignment__user=user, parent__roleassignment__role="admin")
-        | Q(parent__parent__roleassignment__user=user, parent__parent__roleassignment__role="admin")
+    belongs = (
+        Q(person__user=user)
+        | Q(roleassignment__user=user)
+        | Q(parent__roleassignment__user=user, parent__roleassignment__role="admin")
+        | Q(
+            parent__parent__roleassignment__user=user,
+            parent__parent__roleassignment__role="admin",
+        )
     )
-    return list((direct | administered).distinct().select_related("parent").order_by("name"))
+    return list(
+        Organisation.objects.filter(belongs).distinct().select_related("parent").order_by("name")
+    )
 
 
 @account_view
