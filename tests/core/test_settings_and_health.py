@@ -38,6 +38,7 @@ SECRET_ENV = (
     "FORENING_TESTING",
     "FORENING_TASK_BACKEND",
     "EMAIL_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for the browser tests in this process
 )
 
 

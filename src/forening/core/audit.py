@@ -29,9 +29,14 @@ def record(
     organisation: Organisation | None = None,
     person: Person | None | object = ...,
     subject_user: User | None = None,
-    **changes: Any,
+    changes: dict[str, Any] | None = None,
+    **details: Any,
 ) -> AuditEvent:
-    """Append one event. `action` is a dotted name such as "core.login.failed"."""
+    """Append one event. `action` is a dotted name such as "core.login.failed".
+
+    `changes` is a field-level diff ({field: [old, new]}); `details` are further facts
+    about the event (the role granted, the method used). Both end up in `changes`.
+    """
     actor = actor or current_actor() or Actor.system()
     if organisation is None and obj is not None:
         organisation = _organisation_of(obj)
@@ -47,7 +52,7 @@ def record(
         object_repr=str(obj)[:200] if obj is not None else "",
         person=person,  # type: ignore[misc]
         subject_user=subject_user,
-        changes=_jsonable(changes),
+        changes=_jsonable({**details, **(changes or {})}),
         ip_address=actor.ip_address,
     )
 

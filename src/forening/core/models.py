@@ -395,6 +395,31 @@ class RoleAssignment(TrackedModel, TimestampedModel):
             self.group = None
 
 
+AUDIT_ACTION_LABELS = {
+    "core.login.succeeded": _("Signed in"),
+    "core.login.failed": _("Failed sign-in"),
+    "core.login.locked_out": _("Sign-in refused: too many attempts"),
+    "core.login.second_factor": _("Signed in with two-factor authentication"),
+    "core.logout": _("Signed out"),
+    "core.password.reset": _("Password reset"),
+    "core.password.changed": _("Password changed"),
+    "core.email.verified": _("E-mail address verified"),
+    "core.two_factor.totp_added": _("Authenticator app added"),
+    "core.two_factor.email_added": _("Codes by e-mail turned on"),
+    "core.two_factor.recovery_codes_generated": _("New recovery codes"),
+    "core.two_factor.removed": _("Two-factor method removed"),
+    "core.role.granted": _("Role granted"),
+    "core.role.revoked": _("Role removed"),
+    "core.organisation.created_with_admin": _("Association created"),
+    "core.demo.created": _("Demo data loaded"),
+}
+AUDIT_VERB_LABELS = {
+    "created": _("%(object)s created"),
+    "updated": _("%(object)s changed"),
+    "deleted": _("%(object)s deleted"),
+}
+
+
 class AuditEvent(models.Model):
     """One line of the append-only audit log."""
 
@@ -452,6 +477,24 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ValueError("Audit events are append-only")
+
+    @property
+    def action_label(self) -> str:
+        """The action in words, in the reader's language ("Group changed")."""
+        if self.action in AUDIT_ACTION_LABELS:
+            return str(AUDIT_ACTION_LABELS[self.action])
+        app_label, _dot, rest = self.action.partition(".")
+        model_name, _dot, verb = rest.rpartition(".")
+        if verb in AUDIT_VERB_LABELS:
+            from django.apps import apps
+
+            try:
+                model = apps.get_model(app_label, model_name)
+            except LookupError:
+                return self.action
+            name = str(model._meta.verbose_name)
+            return str(AUDIT_VERB_LABELS[verb]) % {"object": name[:1].upper() + name[1:]}
+        return self.action
 
 
 class LoginFailure(models.Model):

@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
-from django.core.exceptions import PermissionDenied
 from django_scopes import scope
 
 from forening.core.models import (
@@ -94,9 +94,10 @@ def descendants(organisation: Organisation) -> QuerySet[Organisation]:
     ids: set[int] = set()
     frontier = {organisation.pk}
     while frontier:
-        frontier = set(
-            Organisation.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
-        ) - ids
+        frontier = (
+            set(Organisation.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            - ids
+        )
         ids |= frontier
     return Organisation.objects.filter(pk__in=ids)
 
@@ -119,9 +120,7 @@ def access_for(user: User | Any, organisation: Organisation) -> Access:
             ).values_list("group_id", flat=True)
         )
         own = frozenset(
-            Person.objects.filter(organisation=organisation, user=user).values_list(
-                "pk", flat=True
-            )
+            Person.objects.filter(organisation=organisation, user=user).values_list("pk", flat=True)
         )
         wards = (
             frozenset(
@@ -137,7 +136,7 @@ def access_for(user: User | Any, organisation: Organisation) -> Access:
         organisation=organisation,
         is_admin=bool(admin_org_ids),
         is_direct_admin=organisation.pk in admin_org_ids,
-        led_group_ids=led,  # type: ignore[arg-type]
+        led_group_ids=led,
         own_person_ids=own,
         ward_person_ids=wards,
     )
@@ -277,12 +276,21 @@ def _portal(access: Access, obj: Any = None) -> bool:
 
 register(
     Rule("core.organisation.view", _belongs, description="Open the association at all"),
-    Rule("core.organisation.change", _admin, see="core.organisation.view",
-         description="Change settings, branding and the two-factor rule"),
-    Rule("core.office.view", _admin, see="core.organisation.view",
-         description="Use the office pages"),
-    Rule("core.unit.view", _admin, see="core.organisation.view",
-         description="List the federation's local units"),
+    Rule(
+        "core.organisation.change",
+        _admin,
+        see="core.organisation.view",
+        description="Change settings, branding and the two-factor rule",
+    ),
+    Rule(
+        "core.office.view", _admin, see="core.organisation.view", description="Use the office pages"
+    ),
+    Rule(
+        "core.unit.view",
+        _admin,
+        see="core.organisation.view",
+        description="List the federation's local units",
+    ),
     Rule("core.section.view", _admin, see="core.organisation.view"),
     Rule("core.section.change", _admin, see="core.section.view"),
     Rule("core.group.view", _group_visible, _groups_filter, see="core.group.view"),
@@ -292,8 +300,20 @@ register(
     Rule("core.audit.view", _admin, see="core.organisation.view"),
     Rule("core.person.view", _person_visible, _persons_filter, see="core.person.view"),
     Rule("core.person.change", _person_changeable, _persons_changeable, see="core.person.view"),
-    Rule("core.leader.view", _leader_area, see="core.organisation.view",
-         description="Use the leader pages (my groups)"),
-    Rule("core.portal.view", _portal, see="core.organisation.view",
-         description="Use My pages"),
+    Rule(
+        "core.leader.view",
+        _leader_area,
+        see="core.organisation.view",
+        description="Use the leader pages (my groups)",
+    ),
+    Rule("core.portal.view", _portal, see="core.organisation.view", description="Use My pages"),
+)
+
+register(
+    Rule(
+        "core.unit.create",
+        _admin,
+        see="core.unit.view",
+        description="Create a local unit below the organisation",
+    ),
 )

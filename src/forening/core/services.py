@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import phonenumbers
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -16,13 +17,14 @@ from django.utils.translation import gettext as _
 from django_scopes import scope
 
 from forening.core import audit, orgnumbers
-from forening.core.context import Actor
+from forening.core.context import Actor, acting_as
 from forening.core.models import (
     CURRENCY_BY_COUNTRY,
     TIME_ZONE_BY_COUNTRY,
     Country,
     Group,
     Organisation,
+    Person,
     Role,
     RoleAssignment,
     Section,
@@ -106,9 +108,7 @@ def create_organisation(
 
 
 @transaction.atomic
-def update_organisation(
-    organisation: Organisation, *, actor: Actor, **fields: Any
-) -> Organisation:
+def update_organisation(organisation: Organisation, *, actor: Actor, **fields: Any) -> Organisation:
     """Change settings and branding. Validates the organisation number for its country."""
     for name, value in fields.items():
         setattr(organisation, name, value)
@@ -128,7 +128,8 @@ def save_section(section: Section, *, actor: Actor) -> Section:
 @transaction.atomic
 def save_group(group: Group, *, actor: Actor) -> Group:
     """Create or change a group; its section must belong to the same association."""
-    if group.section_id is not None and group.section.organisation_id != group.organisation_id:
+    section = group.section
+    if section is not None and section.organisation_id != group.organisation_id:
         raise CoreError(_("The section belongs to another association."))
     group.full_clean()
     group.save()
@@ -156,6 +157,7 @@ def grant_role(
     assignment = RoleAssignment(
         organisation=organisation, user=user, role=role, group=group, granted_by=actor.user
     )
+    audit.skip_automatic(assignment)  # recorded below as core.role.granted
     try:
         with transaction.atomic():
             assignment.save()
@@ -193,4 +195,71 @@ def revoke_role(assignment: RoleAssignment, *, actor: Actor) -> None:
         role=assignment.role,
         group=str(assignment.group) if assignment.group_id else None,
     )
+    audit.skip_automatic(assignment)
     assignment.delete()
+
+
+@transaction.atomic
+def grant_role_by_email(
+    organisation: Organisation,
+    *,
+    email: str,
+    role: str,
+    group: Group | None = None,
+    actor: Actor,
+) -> RoleAssignment:
+    """Give a role to the account with this e-mail address, creating the account if needed.
+
+    A new account gets no password (the person chooses one with "Forgot password").
+    Raises CoreError like `grant_role`; nothing is written then, not even the account.
+    """
+    normalised = User.objects.normalize_email(email.strip()).lower()
+    if not normalised:
+        raise CoreError(_("Enter an e-mail address."))
+    user = User.objects.filter(email__iexact=normalised).first()
+    if user is None:
+        user = User.objects.create_user(normalised, None)
+    return grant_role(organisation, user=user, role=role, group=group, actor=actor)
+
+
+PERSON_CONTACT_FIELDS = frozenset({"email", "phone", "street", "postal_code", "city"})
+
+
+def normalise_phone(value: str, country: str) -> str:
+    """A phone number in E.164 (+46701234567); national numbers are read in `country`.
+
+    Raises ValidationError (on the field "phone") for a number that cannot exist.
+    """
+    value = value.strip()
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, country or "SE")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            {"phone": _("This is not a valid phone number. Example: 070-123 45 67.")}
+        )
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+@transaction.atomic
+def update_person(person: Person, *, actor: Actor, **fields: Any) -> Person:
+    """Change a person's contact details (e-mail, phone, street, postal code, city).
+
+    The phone number is stored in E.164, read in the association's country. Raises
+    ValidationError with per-field messages; nothing is written then. The change is
+    recorded in the audit log (as a field diff) in the name of `actor`.
+    """
+    unknown = set(fields) - PERSON_CONTACT_FIELDS
+    if unknown:
+        raise ValueError(f"update_person cannot change {sorted(unknown)}")
+    if "phone" in fields:
+        fields["phone"] = normalise_phone(fields["phone"] or "", person.organisation.country)
+    for name, value in fields.items():
+        setattr(person, name, (value or "").strip())
+    person.full_clean()
+    with acting_as(actor):
+        person.save(update_fields=[*fields.keys(), "updated_at"])
+    return person

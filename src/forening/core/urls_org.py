@@ -19,6 +19,7 @@ urlpatterns = [
     path("office/roles/<int:assignment_id>/revoke/", office.role_revoke, name="role-revoke"),
     path("office/audit/", office.audit_log, name="audit"),
     path("office/units/", office.units, name="units"),
+    path("office/units/new/", office.unit_create, name="unit-create"),
     path("leader/", leader.my_groups, name="leader"),
     path("leader/groups/<int:group_id>/", leader.group_detail, name="leader-group"),
     path("my/", portal.my_pages, name="portal"),

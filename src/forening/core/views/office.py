@@ -1,12 +1,448 @@
-from django.http import HttpResponse
+"""The office: overview, settings, sections and groups, roles, audit log, local units.
 
+Every view is an adapter: it asks the policy (through `organisation_view` and
+`policy.require`), fetches with an explicit organisation filter, calls one service and
+renders. List pages run a fixed number of queries, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from forening.core import policy, services
+from forening.core.context import Actor
+from forening.core.forms_office import (
+    AuditFilterForm,
+    GroupForm,
+    LocalUnitForm,
+    OrganisationSettingsForm,
+    RoleGrantForm,
+    SectionForm,
+    add_validation_error,
+)
+from forening.core.models import (
+    AuditEvent,
+    Group,
+    Organisation,
+    Person,
+    Role,
+    RoleAssignment,
+    Section,
+)
 from forening.core.views.base import organisation_view
+
+AUDIT_PAGE_SIZE = 50
+DASHBOARD_AUDIT_EVENTS = 8
+DASHBOARD_UNITS = 12
+
+
+def _count_of(model: Any, **filters: Any) -> Coalesce:
+    """A subquery counting `model` rows of the outer organisation (0 when there are none)."""
+    counts = (
+        model.objects.filter(organisation=OuterRef("pk"), **filters)
+        .order_by()
+        .values("organisation")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
+def _groups_with_counts(organisation: Organisation) -> QuerySet[Group]:
+    return (
+        Group.objects.filter(organisation=organisation)
+        .select_related("section")
+        .annotate(member_count=Count("memberships", distinct=True))
+    )
 
 
 @organisation_view("core.organisation.view")
-def dashboard(request, **kw):
-    return HttpResponse("dashboard")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+    access: policy.Access = request.access  # type: ignore[attr-defined]
+    context: dict[str, Any] = {
+        "organisation": organisation,
+        "stats": None,
+        "events": [],
+        "led_groups": [],
+        "family": [],
+        "units": [],
+        "has_more_units": False,
+    }
+    if access.is_admin:
+        # One query for all four numbers.
+        context["stats"] = (
+            Organisation.objects.filter(pk=organisation.pk)
+            .annotate(
+                people=_count_of(Person),
+                groups=_count_of(Group, is_archived=False),
+                sections=_count_of(Section),
+                admins=_count_of(RoleAssignment, role=Role.ADMIN),
+            )
+            .values("people", "groups", "sections", "admins")
+            .get()
+        )
+        context["events"] = _with_change_items(
+            AuditEvent.objects.filter(organisation=organisation).select_related("actor")[
+                :DASHBOARD_AUDIT_EVENTS
+            ]
+        )
+    if access.is_leader:
+        context["led_groups"] = list(
+            policy.visible(
+                access,
+                "core.group.view",
+                _groups_with_counts(organisation).filter(pk__in=access.led_group_ids),
+            )
+        )
+    if access.is_member:
+        context["family"] = list(
+            policy.visible(
+                access,
+                "core.person.view",
+                Person.objects.filter(organisation=organisation, pk__in=access.person_ids),
+            )
+        )
+    if policy.can(access, "core.unit.view"):
+        units = list(
+            Organisation.objects.filter(parent=organisation).order_by("name")[: DASHBOARD_UNITS + 1]
+        )
+        context["units"] = units[:DASHBOARD_UNITS]
+        context["has_more_units"] = len(units) > DASHBOARD_UNITS
+    return render(request, "core/dashboard.html", context)
 
 
-organisation_settings = groups = section_edit = group_edit = roles = role_grant = dashboard
-role_revoke = audit_log = units = dashboard
+@organisation_view("core.organisation.change")
+def organisation_settings(request: HttpRequest) -> HttpResponse:
+    current: Organisation = request.organisation  # type: ignore[attr-defined]
+    # Edit a copy, so an invalid form does not change the menu bar of the page it renders.
+    organisation = Organisation.objects.get(pk=current.pk)
+    form = OrganisationSettingsForm(
+        request.POST or None, request.FILES or None, instance=organisation
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_organisation(
+                organisation, actor=Actor.from_request(request), **form.changed_values()
+            )
+        except ValidationError as error:
+            add_validation_error(form, error)
+        else:
+            messages.success(request, _("The settings have been saved."))
+            return redirect("org:settings", org_slug=organisation.slug)
+    return render(request, "core/office/settings.html", {"form": form, "organisation": current})
+
+
+@organisation_view("core.section.view")
+def groups(request: HttpRequest) -> HttpResponse:
+    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+    group_rows = _groups_with_counts(organisation).prefetch_related(
+        Prefetch(
+            "leader_assignments",
+            queryset=RoleAssignment.objects.filter(organisation=organisation).select_related(
+                "user"
+            ),
+        )
+    )
+    sections = list(
+        Section.objects.filter(organisation=organisation).prefetch_related(
+            Prefetch("groups", queryset=group_rows)
+        )
+    )
+    loose_groups = list(group_rows.filter(section__isnull=True))
+    return render(
+        request,
+        "core/office/groups.html",
+        {"sections": sections, "loose_groups": loose_groups},
+    )
+
+
+@organisation_view("core.section.change")
+def section_edit(request: HttpRequest, section_id: int | None = None) -> HttpResponse:
+    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+    if section_id is None:
+        section = Section(organisation=organisation)
+    else:
+        section = get_object_or_404(Section, organisation=organisation, pk=section_id)
+        policy.require(request.access, "core.section.change", section)  # type: ignore[attr-defined]
+    form = SectionForm(request.POST or None, instance=section)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_section(form.instance, actor=Actor.from_request(request))
+        except ValidationError as error:
+            add_validation_error(form, error)
+        else:
+            messages.success(
+                request, _("The section “%(name)s” has been saved.") % {"name": section}
+            )
+            return redirect("org:groups", org_slug=organisation.slug)
+    return render(
+        request,
+        "core/office/section_form.html",
+        {"form": form, "section": section, "is_new": section_id is None},
+    )
+
+
+@organisation_view("core.group.change")
+def group_edit(request: HttpRequest, group_id: int | None = None) -> HttpResponse:
+    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+    if group_id is None:
+        group = Group(organisation=organisation)
+        initial = {"section": request.GET.get("section")} if request.GET.get("section") else {}
+    else:
+        group = get_object_or_404(Group, organisation=organisation, pk=group_id)
+        policy.require(request.access, "core.group.change", group)  # type: ignore[attr-defined]
+        initial = {}
+    form = GroupForm(
+        request.POST or None, instance=group, initial=initial, organisation=organisation
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_group(form.instance, actor=Actor.from_request(request))
+        except ValidationError as error:
+            add_validation_error(form, error)
+        except services.CoreError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The group “%(name)s” has been saved.") % {"name": group})
+            return redirect("org:groups", org_slug=organisation.slug)
+    return render(
+        request,
+        "core/office/group_form.html",
+        {"form": form, "group": group, "is_new": group_id is None},
+    )
+
+
+@organisation_view("core.role.view")
+def roles(request: HttpRequest) -> HttpResponse:
+    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+    assignments = list(
+        RoleAssignment.objects.filter(organisation=organisation)
+        .select_related("user", "group", "group__section", "granted_by")
+        .order_by("role", "user__email", "pk")
+    )
+    return render(
+        request,
+        "core/office/roles.html",
+        {
+            "admins": [a for a in assignments if a.role == Role.ADMIN],
+            "leaders": [a for a in assignments if a.role == Role.LEADER],
+        },
+    )
+
+
+@organisation_view("core.role.change")
+def role_grant(request: HttpRequest) -> HttpResponse:
+    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+    initial = {"role": Role.LEADER} if request.GET.get("group") else {}
+    if request.GET.get("group"):
+        initial["group"] = request.GET["group"]
+    form = RoleGrantForm(request.POST or None, initial=initial, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assignment = services.grant_role_by_email(
+                organisation,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                group=form.cleaned_data["group"],
+                actor=Actor.from_request(request),
+            )
+        except services.CoreError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("%(user)s is now %(role)s.")
+                % {"user": assignment.user.email, "role": _role_phrase(assignment)},
+            )
+            return redirect("org:roles", org_slug=organisation.slug)
+    return render(request, "core/office/role_grant.html", {"form": form})
+
+
+def _role_phrase(assignment: RoleAssignment) -> str:
+    if assignment.role == Role.LEADER and assignment.group is not None:
+        return _("leader of %(group)s") % {"group": assignment.group}
+    return _("an administrator")
+
+
+@organisation_view("core.role.change")
+@require_POST
+def role_revoke(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+    assignment = get_object_or_404(
+        RoleAssignment.objects.select_related("user", "group"),
+        organisation=organisation,
+        pk=assignment_id,
+    )
+    policy.require(request.access, "core.role.change", assignment)  # type: ignore[attr-defined]
+    email = assignment.user.email
+    try:
+        services.revoke_role(assignment, actor=Actor.from_request(request))
+    except services.CoreError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The role of %(user)s has been removed.") % {"user": email})
+    return redirect("org:roles", org_slug=organisation.slug)
+
+
+def _audit_events(organisation: Organisation) -> QuerySet[AuditEvent]:
+    """This organisation's events, and the sign-ins and sign-outs of the people in it."""
+    role_users = RoleAssignment.objects.filter(organisation=organisation).values("user_id")
+    person_users = Person.objects.filter(organisation=organisation, user__isnull=False).values(
+        "user_id"
+    )
+    belongs = (
+        Q(actor_id__in=role_users)
+        | Q(actor_id__in=person_users)
+        | Q(subject_user_id__in=role_users)
+        | Q(subject_user_id__in=person_users)
+    )
+    sessions = Q(organisation__isnull=True) & (
+        Q(action__startswith="core.login") | Q(action__startswith="core.logout")
+    )
+    return AuditEvent.objects.filter(Q(organisation=organisation) | (sessions & belongs))
+
+
+@organisation_view("core.audit.view")
+def audit_log(request: HttpRequest) -> HttpResponse:
+    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+    form = AuditFilterForm(request.GET or None, organisation=organisation)
+    events = _audit_events(organisation)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["person"]:
+            events = events.filter(person=data["person"])
+        if data["user"]:
+            text = data["user"].strip()
+            events = events.filter(
+                Q(actor__email__icontains=text)
+                | Q(actor_label__icontains=text)
+                | Q(subject_user__email__icontains=text)
+            )
+        if data["action"]:
+            events = events.filter(action__startswith=data["action"].strip())
+        if data["date_from"]:
+            events = events.filter(created_at__gte=_start_of(data["date_from"], organisation))
+        if data["date_to"]:
+            next_day = data["date_to"] + dt.timedelta(days=1)
+            events = events.filter(created_at__lt=_start_of(next_day, organisation))
+    paginator = Paginator(
+        events.select_related("actor", "person", "subject_user").order_by("-created_at", "-pk"),
+        AUDIT_PAGE_SIZE,
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/office/audit.html",
+        {
+            "form": form,
+            "page": page,
+            "events": _with_change_items(page.object_list),
+            "is_filtered": form.is_bound
+            and form.is_valid()
+            and any(value not in (None, "") for value in form.cleaned_data.values()),
+        },
+    )
+
+
+def _start_of(day: dt.date, organisation: Organisation) -> dt.datetime:
+    """Midnight of `day` in the association's time zone."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(organisation.time_zone))
+
+
+def _short(value: Any) -> str:
+    text = "—" if value in (None, "") else str(value)
+    return text if len(text) <= 60 else f"{text[:57]}…"
+
+
+# Columns every automatic diff carries; they say nothing to a reader of the log.
+_NOISE_FIELDS = {"id", "organisation_id"}
+
+
+def _change_items(event: AuditEvent) -> list[dict[str, Any]]:
+    """The changes of an event as rows of {field, old, new} or {field, value}."""
+    changes = event.changes
+    if not isinstance(changes, dict):
+        return []
+    created = event.action.endswith(".created")
+    items = []
+    for key, value in changes.items():
+        if key in _NOISE_FIELDS:
+            continue
+        if isinstance(value, list) and len(value) == 2:
+            if created:
+                items.append({"field": key, "value": _short(value[1])})
+            else:
+                items.append({"field": key, "old": _short(value[0]), "new": _short(value[1])})
+        else:
+            items.append({"field": key, "value": _short(value)})
+    return items
+
+
+def _with_change_items(events: Any) -> list[AuditEvent]:
+    rows = list(events)
+    for event in rows:
+        event.change_items = _change_items(event)  # type: ignore[attr-defined]
+    return rows
+
+
+@organisation_view("core.unit.view")
+def units(request: HttpRequest) -> HttpResponse:
+    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+    rows = list(policy.descendants(organisation).select_related("parent").order_by("name"))
+    return render(
+        request,
+        "core/office/units.html",
+        {
+            "units": rows,
+            "create_url": _unit_create_url(request),
+        },
+    )
+
+
+def _unit_create_url(request: HttpRequest) -> str | None:
+    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+    if not policy.can(request.access, "core.unit.create"):  # type: ignore[attr-defined]
+        return None
+    try:
+        return reverse("org:unit-create", kwargs={"org_slug": organisation.slug})
+    except NoReverseMatch:  # the page is not mounted in this installation
+        return None
+
+
+@organisation_view("core.unit.create")
+def unit_create(request: HttpRequest) -> HttpResponse:
+    """Create a local unit below this organisation, with its first administrator."""
+    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+    form = LocalUnitForm(request.POST or None, initial={"country": organisation.country})
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.create_organisation(
+                parent=organisation, actor=Actor.from_request(request), **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_validation_error(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "The local unit “%(name)s” has been created. %(email)s is its "
+                    "administrator and can choose a password via “Forgot password”."
+                )
+                % {"name": created.organisation.name, "email": created.admin.email},
+            )
+            return redirect("org:units", org_slug=organisation.slug)
+    return render(request, "core/office/unit_form.html", {"form": form})

@@ -1,3 +1,72 @@
-from forening.core.views.office import dashboard
+"""My pages: the signed-in member's own record and their wards', with their contact details."""
 
-my_pages = person_edit = dashboard
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from forening.core import policy, services
+from forening.core.context import Actor
+from forening.core.forms_office import PersonContactForm, add_validation_error
+from forening.core.models import GroupMembership, Organisation, Person
+from forening.core.views.base import organisation_view
+from forening.core.views.leader import age_on, today_in
+
+
+@organisation_view("core.portal.view")
+def my_pages(request: HttpRequest) -> HttpResponse:
+    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+    access: policy.Access = request.access  # type: ignore[attr-defined]
+    people = list(
+        policy.visible(
+            access,
+            "core.person.view",
+            Person.objects.filter(organisation=organisation, pk__in=access.person_ids),
+        ).prefetch_related(
+            Prefetch(
+                "group_memberships",
+                queryset=GroupMembership.objects.filter(organisation=organisation)
+                .select_related("group")
+                .order_by("group__name"),
+            )
+        )
+    )
+    # The user's own record first, then the wards.
+    people.sort(key=lambda p: (p.pk not in access.own_person_ids, p.first_name, p.last_name))
+    today = today_in(organisation)
+    for person in people:
+        person.is_self = person.pk in access.own_person_ids  # type: ignore[attr-defined]
+        person.age = age_on(person.birth_date, today)  # type: ignore[attr-defined]
+        person.can_change = policy.can(access, "core.person.change", person)  # type: ignore[attr-defined]
+    return render(request, "core/portal/my_pages.html", {"people": people})
+
+
+@organisation_view("core.portal.view")
+def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+    access: policy.Access = request.access  # type: ignore[attr-defined]
+    person = get_object_or_404(Person, organisation=organisation, pk=person_id)
+    policy.require(access, "core.person.change", person)
+    # My pages are about the user's own family; the office edits everybody else.
+    if person.pk not in access.person_ids:
+        raise Http404
+    form = PersonContactForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_person(person, actor=Actor.from_request(request), **form.cleaned_data)
+        except ValidationError as error:
+            add_validation_error(form, error)
+        else:
+            messages.success(
+                request, _("The details of %(name)s have been saved.") % {"name": person}
+            )
+            return redirect("org:portal", org_slug=organisation.slug)
+    return render(
+        request,
+        "core/portal/person_form.html",
+        {"form": form, "person": person, "is_self": person.pk in access.own_person_ids},
+    )

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import validate_email
+from django.utils import translation
 
 from forening.core import services
 from forening.core.context import Actor
@@ -29,6 +30,11 @@ class Command(BaseCommand):
         parser.add_argument("--parent", default="", help="Slug of the federation above it.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # An operator's command: its messages are in English, whatever LANGUAGE_CODE says.
+        with translation.override("en"):
+            self._create(options)
+
+    def _create(self, options: dict[str, Any]) -> None:
         name = options["name"].strip()
         country = options["country"].strip().upper()
         email = options["admin_email"].strip()
