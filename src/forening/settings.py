@@ -88,6 +88,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # IMMEDIATE makes writers serialise at BEGIN, since SQLite ignores select_for_update;
     # WAL lets readers run beside the one writer.
     DATABASES["default"]["OPTIONS"] = {
