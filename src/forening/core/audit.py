@@ -9,16 +9,25 @@ field-level diff, so a change made anywhere is never missing from the log.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 from django.db import models
 from django.db.models.signals import post_delete, post_save
 
-from forening.core.context import Actor, current_actor
+from forening.core.context import Actor, acting_as, current_actor
 from forening.core.models import AuditEvent, Organisation, Person, TrackedModel, User
 
 # Fields never copied into the log: noise, or secrets that must not leave their column.
 IGNORED_FIELDS = {"created_at", "updated_at", "password", "last_login"}
+
+
+class _Unset:
+    """The default of `record(person=…)`: take the person from the object."""
+
+
+UNSET = _Unset()
 
 
 def record(
@@ -27,7 +36,7 @@ def record(
     obj: models.Model | None = None,
     *,
     organisation: Organisation | None = None,
-    person: Person | None | object = ...,
+    person: Person | None | _Unset = UNSET,
     subject_user: User | None = None,
     changes: dict[str, Any] | None = None,
     **details: Any,
@@ -40,7 +49,7 @@ def record(
     actor = actor or current_actor() or Actor.system()
     if organisation is None and obj is not None:
         organisation = _organisation_of(obj)
-    if person is ...:
+    if isinstance(person, _Unset):
         person = _person_of(obj) if obj is not None else None
     return AuditEvent.objects.create(
         organisation=organisation,
@@ -50,7 +59,7 @@ def record(
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
         object_repr=str(obj)[:200] if obj is not None else "",
-        person=person,  # type: ignore[misc]
+        person=person,
         subject_user=subject_user,
         changes=_jsonable({**details, **(changes or {})}),
         ip_address=actor.ip_address,
@@ -111,15 +120,35 @@ def _action_name(instance: models.Model, verb: str) -> str:
     return f"{instance._meta.app_label}.{instance._meta.model_name}.{verb}"
 
 
-def skip_automatic(instance: models.Model) -> None:
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def in_name_of_actor(service: Callable[P, R]) -> Callable[P, R]:
+    """Make a service's `actor` keyword the acting user while it runs, so the automatic
+    rows written for the changes it saves name that actor (a command's or a task's too,
+    not only a request's)."""
+
+    @functools.wraps(service)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        actor = kwargs.get("actor")
+        if not isinstance(actor, Actor):
+            raise TypeError(f"{service.__name__}() needs actor=Actor(...)")
+        with acting_as(actor):
+            return service(*args, **kwargs)
+
+    return wrapper
+
+
+def skip_automatic(instance: TrackedModel) -> None:
     """Mark a row whose change the calling service records itself, with a clearer action."""
-    instance._audit_recorded = True  # type: ignore[attr-defined]
+    instance._audit_recorded = True
 
 
 def _on_save(sender: type[models.Model], instance: TrackedModel, created: bool, **kw: Any) -> None:
     if kw.get("raw") or not isinstance(instance, TrackedModel):
         return
-    if getattr(instance, "_audit_recorded", False):
+    if instance._audit_recorded:
         return
     if created:
         changes = {k: [None, _jsonable(v)] for k, v in _field_values(instance).items() if v}
@@ -129,13 +158,13 @@ def _on_save(sender: type[models.Model], instance: TrackedModel, created: bool, 
         if not changes:
             return
         record(None, _action_name(instance, "updated"), instance, changes=changes)
-    instance._loaded_values = {  # type: ignore[attr-defined]
+    instance._loaded_values = {
         f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields
     }
 
 
 def _on_delete(sender: type[models.Model], instance: TrackedModel, **kw: Any) -> None:
-    if not isinstance(instance, TrackedModel) or getattr(instance, "_audit_recorded", False):
+    if not isinstance(instance, TrackedModel) or instance._audit_recorded:
         return
     values = {k: [_jsonable(v), None] for k, v in _field_values(instance).items() if v}
     # A deleted person cannot be referenced; the log keeps its id and name in the row.

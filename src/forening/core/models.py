@@ -48,6 +48,11 @@ class TimestampedModel(models.Model):
 class TrackedModel(models.Model):
     """A model whose loaded field values are remembered, so the audit log can record diffs."""
 
+    # The field values as loaded (set by from_db), and whether the service that saves or
+    # deletes this instance records the audit event itself (see audit.skip_automatic).
+    _loaded_values: dict[str, Any]
+    _audit_recorded: bool = False
+
     class Meta:
         abstract = True
 

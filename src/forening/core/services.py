@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scope
 
 from forening.core import audit, orgnumbers
-from forening.core.context import Actor, acting_as
+from forening.core.context import Actor
 from forening.core.models import (
     CURRENCY_BY_COUNTRY,
     TIME_ZONE_BY_COUNTRY,
@@ -51,6 +51,7 @@ def password_setup_url(user: User) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+@audit.in_name_of_actor
 @transaction.atomic
 def create_organisation(
     *,
@@ -107,6 +108,7 @@ def create_organisation(
     return NewOrganisation(organisation, admin, password_setup_url(admin))
 
 
+@audit.in_name_of_actor
 @transaction.atomic
 def update_organisation(organisation: Organisation, *, actor: Actor, **fields: Any) -> Organisation:
     """Change settings and branding. Validates the organisation number for its country."""
@@ -117,6 +119,7 @@ def update_organisation(organisation: Organisation, *, actor: Actor, **fields: A
     return organisation
 
 
+@audit.in_name_of_actor
 @transaction.atomic
 def save_section(section: Section, *, actor: Actor) -> Section:
     """Create or change a section; its name must be unique in the association."""
@@ -125,6 +128,7 @@ def save_section(section: Section, *, actor: Actor) -> Section:
     return section
 
 
+@audit.in_name_of_actor
 @transaction.atomic
 def save_group(group: Group, *, actor: Actor) -> Group:
     """Create or change a group; its section must belong to the same association."""
@@ -244,6 +248,7 @@ def normalise_phone(value: str, country: str) -> str:
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
+@audit.in_name_of_actor
 @transaction.atomic
 def update_person(person: Person, *, actor: Actor, **fields: Any) -> Person:
     """Change a person's contact details (e-mail, phone, street, postal code, city).
@@ -260,6 +265,5 @@ def update_person(person: Person, *, actor: Actor, **fields: Any) -> Person:
     for name, value in fields.items():
         setattr(person, name, (value or "").strip())
     person.full_clean()
-    with acting_as(actor):
-        person.save(update_fields=[*fields.keys(), "updated_at"])
+    person.save(update_fields=[*fields.keys(), "updated_at"])
     return person

@@ -35,7 +35,7 @@ from forening.core.forms_accounts import (
     RecoveryCodeForm,
 )
 from forening.core.mailer import send_templated
-from forening.core.views.base import account_view
+from forening.core.views.base import AuthenticatedRequest, account_view
 
 PENDING_KEY = "forening_pending_login"
 PENDING_MAX_AGE = 5 * 60
@@ -217,7 +217,7 @@ password_reset_done = auth_views.PasswordResetCompleteView.as_view(
 
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @account_view
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthenticatedRequest) -> HttpResponse:
     form = ChangePasswordForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -230,15 +230,15 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @account_view
-def email_verification_send(request: HttpRequest) -> HttpResponse:
+def email_verification_send(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
-    if user.is_email_verified:  # type: ignore[union-attr]
+    if user.is_email_verified:
         messages.info(request, _("Your e-mail address is already verified."))
     else:
         send_verification_email(user)
         messages.success(
             request,
-            _("We have sent a link to %(email)s.") % {"email": user.email},  # type: ignore[union-attr]
+            _("We have sent a link to %(email)s.") % {"email": user.email},
         )
     return redirect("accounts:security")
 
@@ -271,17 +271,17 @@ def email_verify(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @account_view
-def security_overview(request: HttpRequest) -> HttpResponse:
-    status = security.two_factor_status(request.user)  # type: ignore[arg-type]
+def security_overview(request: AuthenticatedRequest) -> HttpResponse:
+    status = security.two_factor_status(request.user)
     return render(request, "core/accounts/security.html", {"status": status})
 
 
 @account_view
-def totp_setup(request: HttpRequest) -> HttpResponse:
+def totp_setup(request: AuthenticatedRequest) -> HttpResponse:
     """Add an authenticator app: scan the QR code, then confirm with a code from the app."""
     import segno
 
-    device = security.pending_totp_device(request.user)  # type: ignore[arg-type]
+    device = security.pending_totp_device(request.user)
     form = CodeForm(request.POST or None)
     actor = Actor.from_request(request)
     if request.method == "POST" and form.is_valid():
@@ -306,12 +306,12 @@ def _group(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def _after_first_factor(request: HttpRequest) -> HttpResponse:
+def _after_first_factor(request: AuthenticatedRequest) -> HttpResponse:
     """Show recovery codes once when the user has none yet."""
-    status = security.two_factor_status(request.user)  # type: ignore[arg-type]
+    status = security.two_factor_status(request.user)
     if status.recovery_codes_left == 0:
         codes = security.generate_recovery_codes(
-            request.user,  # type: ignore[arg-type]
+            request.user,
             actor=Actor.from_request(request),
         )
         return render(request, "core/accounts/recovery_codes.html", {"codes": codes})
@@ -319,10 +319,10 @@ def _after_first_factor(request: HttpRequest) -> HttpResponse:
 
 
 @account_view
-def email_device_setup(request: HttpRequest) -> HttpResponse:
+def email_device_setup(request: AuthenticatedRequest) -> HttpResponse:
     """Add codes by e-mail: we send a code, the user types it back."""
     user = request.user
-    device = security.pending_email_device(user)  # type: ignore[arg-type]
+    device = security.pending_email_device(user)
     form = CodeForm()
     if request.method == "POST" and "send" in request.POST:
         security.send_email_code(device)
@@ -342,14 +342,14 @@ def email_device_setup(request: HttpRequest) -> HttpResponse:
 
 
 @account_view
-def recovery_codes(request: HttpRequest) -> HttpResponse:
+def recovery_codes(request: AuthenticatedRequest) -> HttpResponse:
     """Generate new single-use recovery codes (the old ones stop working)."""
     if request.method == "POST":
-        if not security.has_two_factor(request.user):  # type: ignore[arg-type]
+        if not security.has_two_factor(request.user):
             messages.error(request, _("Set up an authenticator app or e-mail codes first."))
             return redirect("accounts:security")
         codes = security.generate_recovery_codes(
-            request.user,  # type: ignore[arg-type]
+            request.user,
             actor=Actor.from_request(request),
         )
         return render(request, "core/accounts/recovery_codes.html", {"codes": codes})
@@ -358,7 +358,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 @sensitive_post_parameters("password")
 @account_view
-def device_remove(request: HttpRequest, kind: str, device_id: int) -> HttpResponse:
+def device_remove(request: AuthenticatedRequest, kind: str, device_id: int) -> HttpResponse:
     """Remove an authenticator or e-mail codes; asks for the password first."""
     model = {"totp": TOTPDevice, "email": EmailDevice}.get(kind)
     if model is None:

@@ -10,10 +10,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from forening import __version__
+from forening.core.views.base import public_view
 
 logger = logging.getLogger(__name__)
 
 
+@public_view
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -26,6 +28,3 @@ def healthz(request: HttpRequest) -> JsonResponse:
         logger.exception("health check: database unreachable")
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok", "version": __version__})
-
-
-healthz.policy_action = "public"  # type: ignore[attr-defined]

@@ -7,7 +7,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from forening.core.models import User
+from forening.core.views.base import public_view
 
+
+@public_view
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
@@ -28,10 +32,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
     user = request.user
-    if user.is_authenticated and user.language != language:  # type: ignore[union-attr]
-        user.language = language  # type: ignore[union-attr]
-        user.save(update_fields=["language"])  # type: ignore[union-attr]
+    if isinstance(user, User) and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
     return response
-
-
-set_language.policy_action = "public"  # type: ignore[attr-defined]

@@ -6,13 +6,13 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from forening.core import policy
 from forening.core.models import Group, Guardianship, Organisation, Person
-from forening.core.views.base import organisation_view
+from forening.core.views.base import OrganisationRequest, organisation_view
 
 
 def age_on(birth_date: dt.date | None, day: dt.date) -> int | None:
@@ -27,9 +27,9 @@ def today_in(organisation: Organisation) -> dt.date:
 
 
 @organisation_view("core.leader.view")
-def my_groups(request: HttpRequest) -> HttpResponse:
-    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
-    access: policy.Access = request.access  # type: ignore[attr-defined]
+def my_groups(request: OrganisationRequest) -> HttpResponse:
+    organisation = request.organisation
+    access = request.access
     groups = list(
         policy.visible(
             access,
@@ -44,9 +44,9 @@ def my_groups(request: HttpRequest) -> HttpResponse:
 
 
 @organisation_view("core.group.view")
-def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
-    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
-    access: policy.Access = request.access  # type: ignore[attr-defined]
+def group_detail(request: OrganisationRequest, group_id: int) -> HttpResponse:
+    organisation = request.organisation
+    access = request.access
     group = get_object_or_404(
         Group.objects.select_related("section"), organisation=organisation, pk=group_id
     )
@@ -69,8 +69,8 @@ def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
     )
     today = today_in(organisation)
     for person in members:
-        person.age = age_on(person.birth_date, today)  # type: ignore[attr-defined]
-        person.guardian_list = [g.guardian for g in person.guardianships.all()]  # type: ignore[attr-defined]
+        person.age = age_on(person.birth_date, today)
+        person.guardian_list = [g.guardian for g in person.guardianships.all()]
     return render(
         request,
         "core/leader/group_detail.html",

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -42,7 +42,7 @@ from forening.core.models import (
     RoleAssignment,
     Section,
 )
-from forening.core.views.base import organisation_view
+from forening.core.views.base import OrganisationRequest, organisation_view
 
 AUDIT_PAGE_SIZE = 50
 DASHBOARD_AUDIT_EVENTS = 8
@@ -70,9 +70,9 @@ def _groups_with_counts(organisation: Organisation) -> QuerySet[Group]:
 
 
 @organisation_view("core.organisation.view")
-def dashboard(request: HttpRequest) -> HttpResponse:
-    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
-    access: policy.Access = request.access  # type: ignore[attr-defined]
+def dashboard(request: OrganisationRequest) -> HttpResponse:
+    organisation = request.organisation
+    access = request.access
     context: dict[str, Any] = {
         "organisation": organisation,
         "stats": None,
@@ -126,8 +126,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @organisation_view("core.organisation.change")
-def organisation_settings(request: HttpRequest) -> HttpResponse:
-    current: Organisation = request.organisation  # type: ignore[attr-defined]
+def organisation_settings(request: OrganisationRequest) -> HttpResponse:
+    current = request.organisation
     # Edit a copy, so an invalid form does not change the menu bar of the page it renders.
     organisation = Organisation.objects.get(pk=current.pk)
     form = OrganisationSettingsForm(
@@ -147,8 +147,8 @@ def organisation_settings(request: HttpRequest) -> HttpResponse:
 
 
 @organisation_view("core.section.view")
-def groups(request: HttpRequest) -> HttpResponse:
-    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+def groups(request: OrganisationRequest) -> HttpResponse:
+    organisation = request.organisation
     group_rows = _groups_with_counts(organisation).prefetch_related(
         Prefetch(
             "leader_assignments",
@@ -171,13 +171,13 @@ def groups(request: HttpRequest) -> HttpResponse:
 
 
 @organisation_view("core.section.change")
-def section_edit(request: HttpRequest, section_id: int | None = None) -> HttpResponse:
-    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+def section_edit(request: OrganisationRequest, section_id: int | None = None) -> HttpResponse:
+    organisation = request.organisation
     if section_id is None:
         section = Section(organisation=organisation)
     else:
         section = get_object_or_404(Section, organisation=organisation, pk=section_id)
-        policy.require(request.access, "core.section.change", section)  # type: ignore[attr-defined]
+        policy.require(request.access, "core.section.change", section)
     form = SectionForm(request.POST or None, instance=section)
     if request.method == "POST" and form.is_valid():
         try:
@@ -197,14 +197,14 @@ def section_edit(request: HttpRequest, section_id: int | None = None) -> HttpRes
 
 
 @organisation_view("core.group.change")
-def group_edit(request: HttpRequest, group_id: int | None = None) -> HttpResponse:
-    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+def group_edit(request: OrganisationRequest, group_id: int | None = None) -> HttpResponse:
+    organisation = request.organisation
     if group_id is None:
         group = Group(organisation=organisation)
         initial = {"section": request.GET.get("section")} if request.GET.get("section") else {}
     else:
         group = get_object_or_404(Group, organisation=organisation, pk=group_id)
-        policy.require(request.access, "core.group.change", group)  # type: ignore[attr-defined]
+        policy.require(request.access, "core.group.change", group)
         initial = {}
     form = GroupForm(
         request.POST or None, instance=group, initial=initial, organisation=organisation
@@ -227,8 +227,8 @@ def group_edit(request: HttpRequest, group_id: int | None = None) -> HttpRespons
 
 
 @organisation_view("core.role.view")
-def roles(request: HttpRequest) -> HttpResponse:
-    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+def roles(request: OrganisationRequest) -> HttpResponse:
+    organisation = request.organisation
     assignments = list(
         RoleAssignment.objects.filter(organisation=organisation)
         .select_related("user", "group", "group__section", "granted_by")
@@ -245,8 +245,8 @@ def roles(request: HttpRequest) -> HttpResponse:
 
 
 @organisation_view("core.role.change")
-def role_grant(request: HttpRequest) -> HttpResponse:
-    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+def role_grant(request: OrganisationRequest) -> HttpResponse:
+    organisation = request.organisation
     initial = {"role": Role.LEADER} if request.GET.get("group") else {}
     if request.GET.get("group"):
         initial["group"] = request.GET["group"]
@@ -280,14 +280,14 @@ def _role_phrase(assignment: RoleAssignment) -> str:
 
 @organisation_view("core.role.change")
 @require_POST
-def role_revoke(request: HttpRequest, assignment_id: int) -> HttpResponse:
-    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+def role_revoke(request: OrganisationRequest, assignment_id: int) -> HttpResponse:
+    organisation = request.organisation
     assignment = get_object_or_404(
         RoleAssignment.objects.select_related("user", "group"),
         organisation=organisation,
         pk=assignment_id,
     )
-    policy.require(request.access, "core.role.change", assignment)  # type: ignore[attr-defined]
+    policy.require(request.access, "core.role.change", assignment)
     email = assignment.user.email
     try:
         services.revoke_role(assignment, actor=Actor.from_request(request))
@@ -317,8 +317,8 @@ def _audit_events(organisation: Organisation) -> QuerySet[AuditEvent]:
 
 
 @organisation_view("core.audit.view")
-def audit_log(request: HttpRequest) -> HttpResponse:
-    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+def audit_log(request: OrganisationRequest) -> HttpResponse:
+    organisation = request.organisation
     form = AuditFilterForm(request.GET or None, organisation=organisation)
     events = _audit_events(organisation)
     if form.is_bound and form.is_valid():
@@ -395,13 +395,13 @@ def _change_items(event: AuditEvent) -> list[dict[str, Any]]:
 def _with_change_items(events: Any) -> list[AuditEvent]:
     rows = list(events)
     for event in rows:
-        event.change_items = _change_items(event)  # type: ignore[attr-defined]
+        event.change_items = _change_items(event)
     return rows
 
 
 @organisation_view("core.unit.view")
-def units(request: HttpRequest) -> HttpResponse:
-    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+def units(request: OrganisationRequest) -> HttpResponse:
+    organisation = request.organisation
     rows = list(policy.descendants(organisation).select_related("parent").order_by("name"))
     return render(
         request,
@@ -413,9 +413,9 @@ def units(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _unit_create_url(request: HttpRequest) -> str | None:
-    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
-    if not policy.can(request.access, "core.unit.create"):  # type: ignore[attr-defined]
+def _unit_create_url(request: OrganisationRequest) -> str | None:
+    organisation = request.organisation
+    if not policy.can(request.access, "core.unit.create"):
         return None
     try:
         return reverse("org:unit-create", kwargs={"org_slug": organisation.slug})
@@ -424,9 +424,9 @@ def _unit_create_url(request: HttpRequest) -> str | None:
 
 
 @organisation_view("core.unit.create")
-def unit_create(request: HttpRequest) -> HttpResponse:
+def unit_create(request: OrganisationRequest) -> HttpResponse:
     """Create a local unit below this organisation, with its first administrator."""
-    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
+    organisation = request.organisation
     form = LocalUnitForm(request.POST or None, initial={"country": organisation.country})
     if request.method == "POST" and form.is_valid():
         try:

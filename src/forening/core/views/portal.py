@@ -5,22 +5,22 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from forening.core import policy, services
 from forening.core.context import Actor
 from forening.core.forms_office import PersonContactForm, add_validation_error
-from forening.core.models import GroupMembership, Organisation, Person
-from forening.core.views.base import organisation_view
+from forening.core.models import GroupMembership, Person
+from forening.core.views.base import OrganisationRequest, organisation_view
 from forening.core.views.leader import age_on, today_in
 
 
 @organisation_view("core.portal.view")
-def my_pages(request: HttpRequest) -> HttpResponse:
-    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
-    access: policy.Access = request.access  # type: ignore[attr-defined]
+def my_pages(request: OrganisationRequest) -> HttpResponse:
+    organisation = request.organisation
+    access = request.access
     people = list(
         policy.visible(
             access,
@@ -39,16 +39,16 @@ def my_pages(request: HttpRequest) -> HttpResponse:
     people.sort(key=lambda p: (p.pk not in access.own_person_ids, p.first_name, p.last_name))
     today = today_in(organisation)
     for person in people:
-        person.is_self = person.pk in access.own_person_ids  # type: ignore[attr-defined]
-        person.age = age_on(person.birth_date, today)  # type: ignore[attr-defined]
-        person.can_change = policy.can(access, "core.person.change", person)  # type: ignore[attr-defined]
+        person.is_self = person.pk in access.own_person_ids
+        person.age = age_on(person.birth_date, today)
+        person.can_change = policy.can(access, "core.person.change", person)
     return render(request, "core/portal/my_pages.html", {"people": people})
 
 
 @organisation_view("core.portal.view")
-def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
-    organisation: Organisation = request.organisation  # type: ignore[attr-defined]
-    access: policy.Access = request.access  # type: ignore[attr-defined]
+def person_edit(request: OrganisationRequest, person_id: int) -> HttpResponse:
+    organisation = request.organisation
+    access = request.access
     person = get_object_or_404(Person, organisation=organisation, pk=person_id)
     policy.require(access, "core.person.change", person)
     # My pages are about the user's own family; the office edits everybody else.
