@@ -95,10 +95,13 @@ def world(db: Any) -> World:
         member_person = PersonFactory(organisation=org, user=member)
         ward = PersonFactory(organisation=org)
         GuardianshipFactory(organisation=org, guardian=member_person, ward=ward)
-        group_person = PersonFactory(organisation=org)
+        group_person = PersonFactory(organisation=org, first_name="Gunnel", last_name="Lagspelare")
         GroupMembershipFactory(organisation=org, group=group, person=group_person)
         GroupMembershipFactory(organisation=org, group=group, person=ward)
-        stranger_person = PersonFactory(organisation=other_org)
+        # A name no random Faker name can collide with: tests assert it never shows.
+        stranger_person = PersonFactory(
+            organisation=other_org, first_name="Utomstående", last_name="Främlingsdotter"
+        )
     return World(
         federation=federation,
         org=org,

@@ -70,3 +70,23 @@ def test_actions_read_as_words_in_the_readers_language(org):
         assert event.action_label == "Sektion skapad"
     with translation.override("en"):
         assert event.action_label == "Section created"
+
+
+def test_the_audit_page_names_changed_fields_in_words(client, world):
+    from django.urls import reverse
+    from django_scopes import scope
+
+    with scope(organisation=world.org.pk):
+        section = Section.objects.get(pk=SectionFactory(organisation=world.org, name="Bandy").pk)
+        section.name = "Innebandy"
+        services.save_section(section, actor=Actor(user=world.admin, label=world.admin.email))
+    world.admin.language = "sv"
+    world.admin.save(update_fields=["language"])
+    client.force_login(world.admin)
+
+    page = client.get(reverse("org:audit", args=[world.org.slug]), {"action": "core.section"})
+
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "Sektion ändrad" in content
+    assert "Namn:</span> <del>Bandy</del> → Innebandy" in content

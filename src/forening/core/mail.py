@@ -54,11 +54,19 @@ class _ParsedMessage(email.message.EmailMessage):
 
 
 class RawEmailMessage(EmailMessage):
-    """An already-rendered RFC 5322 message, handed on unchanged."""
+    """An already-rendered RFC 5322 message, handed on unchanged.
+
+    `subject` and `body` are read back from it, so code that inspects a sent message
+    (the locmem backend in tests, logging) sees what the recipient sees.
+    """
 
     def __init__(self, raw: bytes, from_email: str, recipients: list[str]) -> None:
         super().__init__(from_email=from_email, to=recipients)
         self.raw = raw
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        self.subject = str(parsed.get("Subject", ""))
+        text = parsed.get_body(preferencelist=("plain",))
+        self.body = text.get_content() if text is not None else ""
 
     def message(self, *, policy: Any = None) -> Any:  # type: ignore[override]
         return email.message_from_bytes(self.raw, _class=_ParsedMessage, policy=email.policy.SMTP)

@@ -253,7 +253,9 @@ class Person(TrackedModel, TimestampedModel):
     street = models.CharField(_("street address"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
-    household_key = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    household_key = models.CharField(
+        _("household"), max_length=40, blank=True, db_index=True, editable=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("login"),
@@ -289,8 +291,12 @@ class Guardianship(TimestampedModel):
     """A guardian (vårdnadshavare) who may act for a minor in the same association."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
-    guardian = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="wardships")
-    ward = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="guardianships")
+    guardian = models.ForeignKey(
+        Person, verbose_name=_("guardian"), on_delete=models.CASCADE, related_name="wardships"
+    )
+    ward = models.ForeignKey(
+        Person, verbose_name=_("child"), on_delete=models.CASCADE, related_name="guardianships"
+    )
 
     objects = ScopedManager(organisation="organisation")
 
@@ -313,8 +319,15 @@ class GroupMembership(TrackedModel, TimestampedModel):
     """A person taking part in a group (a player in a team, a pupil in a class)."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
-    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="memberships")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="group_memberships")
+    group = models.ForeignKey(
+        Group, verbose_name=_("group"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="group_memberships",
+    )
 
     objects = ScopedManager(organisation="organisation")
 
@@ -345,7 +358,10 @@ class RoleAssignment(TrackedModel, TimestampedModel):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     group = models.ForeignKey(
@@ -358,6 +374,7 @@ class RoleAssignment(TrackedModel, TimestampedModel):
     )
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

@@ -8,9 +8,11 @@ renders. List pages run a fixed number of queries, whatever the number of rows.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -19,6 +21,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -372,6 +375,20 @@ def _short(value: Any) -> str:
 _NOISE_FIELDS = {"id", "organisation_id"}
 
 
+@functools.cache
+def _field_labels(object_type: str) -> dict[str, str]:
+    """{attname or name: "Verbose name"} of the model an audit event is about."""
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return {}
+    labels = {}
+    for field in model._meta.concrete_fields:
+        label = capfirst(field.verbose_name)
+        labels[field.name] = labels[field.attname] = label
+    return labels
+
+
 def _change_items(event: AuditEvent) -> list[dict[str, Any]]:
     """The changes of an event as rows of {field, old, new} or {field, value}."""
     changes = event.changes
@@ -379,16 +396,18 @@ def _change_items(event: AuditEvent) -> list[dict[str, Any]]:
         return []
     created = event.action.endswith(".created")
     items = []
+    labels = _field_labels(event.object_type)
     for key, value in changes.items():
         if key in _NOISE_FIELDS:
             continue
+        label = labels.get(key, key)
         if isinstance(value, list) and len(value) == 2:
             if created:
-                items.append({"field": key, "value": _short(value[1])})
+                items.append({"field": label, "value": _short(value[1])})
             else:
-                items.append({"field": key, "old": _short(value[0]), "new": _short(value[1])})
+                items.append({"field": label, "old": _short(value[0]), "new": _short(value[1])})
         else:
-            items.append({"field": key, "value": _short(value)})
+            items.append({"field": label, "value": _short(value)})
     return items
 
 

@@ -1,0 +1,78 @@
+"""The RQ backend (FORENING_TASK_BACKEND=rq): tasks reach Redis only when the change commits.
+
+Needs the Redis server on 127.0.0.1:6379 (database 15 is used and emptied). Without it the
+tests skip, except where FORENING_REQUIRE_REDIS=1 (CI), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+import pytest
+from django.core import mail
+from django.db import transaction
+
+REDIS_URL = os.environ.get("FORENING_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def rq_tasks(settings):
+    redis = pytest.importorskip("redis")
+    connection = redis.Redis.from_url(REDIS_URL)
+    try:
+        connection.ping()
+    except redis.exceptions.ConnectionError:
+        message = f"Redis is not reachable at {REDIS_URL}"
+        if os.environ.get("FORENING_REQUIRE_REDIS") == "1":
+            pytest.fail(message + " (FORENING_REQUIRE_REDIS=1)")
+        pytest.skip(message)
+    connection.flushdb()
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "django_rq", "django_tasks_rq"]
+    settings.RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    # Changing TASKS makes django_tasks drop its cached backends.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    settings.EMAIL_BACKEND = "forening.core.mail.QueuedEmailBackend"
+    settings.FORENING_EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    yield connection
+    connection.flushdb()
+
+
+def queued_jobs() -> int:
+    import django_rq
+
+    return len(django_rq.get_queue("default"))
+
+
+def run_worker_burst() -> None:
+    """What `forening worker` runs for rq, in this process (no fork), until the queue is empty."""
+    import django_rq
+    from django_tasks_rq import Job
+    from rq import SimpleWorker
+
+    queue = django_rq.get_queue("default", job_class=Job)
+    worker = SimpleWorker([queue], connection=queue.connection, job_class=Job)
+    worker.work(burst=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mail_goes_through_redis_after_the_commit(rq_tasks):
+    with transaction.atomic():
+        mail.send_mail("Kallelse", "Träning på tisdag", "ledare@ik-demo.se", ["anna@example.com"])
+        assert queued_jobs() == 0  # not before the change is committed
+    assert queued_jobs() == 1
+    assert mail.outbox == []
+
+    run_worker_burst()
+
+    assert queued_jobs() == 0
+    assert [message.subject for message in mail.outbox] == ["Kallelse"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_change_puts_nothing_on_redis(rq_tasks):
+    with contextlib.suppress(RuntimeError), transaction.atomic():
+        mail.send_mail("Faktura", "Att betala", "kansli@ik-demo.se", ["anna@example.com"])
+        raise RuntimeError("the change failed")
+    assert queued_jobs() == 0
+    assert mail.outbox == []
