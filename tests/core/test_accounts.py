@@ -17,7 +17,7 @@ from django_scopes import scopes_disabled
 
 from forening.core import security
 from forening.core.context import Actor
-from forening.core.models import AuditEvent, LoginFailure, Role, User
+from forening.core.models import AuditEvent, RateLimitHit, Role, User
 from tests.factories.core import (
     PASSWORD,
     OrganisationFactory,
@@ -96,9 +96,9 @@ def test_repeated_failures_lock_the_address_without_revealing_accounts(client, u
 def test_lockout_ends_after_the_window(client, user):
     for _ in range(settings.FORENING_LOGIN_MAX_FAILURES):
         sign_in(client, "anna@example.se", "fel-lösenord")
-    LoginFailure.objects.update(created_at=timezone.now() - timedelta(hours=1))
+    RateLimitHit.objects.update(created_at=timezone.now() - timedelta(hours=1))
     assert sign_in(client, "anna@example.se").status_code == 302
-    assert not LoginFailure.objects.filter(key__startswith="email:").exists()
+    assert not RateLimitHit.objects.filter(key__startswith="login:email:").exists()
 
 
 def test_inactive_user_cannot_sign_in(client, user):
@@ -322,3 +322,21 @@ def test_the_language_can_be_chosen(client, db, language, text):
     page = client.get(LOGIN)
     assert f'lang="{language}"' in page.content.decode()
     assert text in page.content.decode()
+
+
+def test_password_reset_mails_are_limited_per_address_without_revealing_it(client, user, settings):
+    url = reverse("accounts:password-reset")
+    for _ in range(settings.FORENING_PASSWORD_RESET_MAX_PER_HOUR + 2):
+        response = client.post(url, {"email": user.email})
+        assert response.url == reverse("accounts:password-reset-sent")
+    assert len(mail.outbox) == settings.FORENING_PASSWORD_RESET_MAX_PER_HOUR
+    assert AuditEvent.objects.filter(action="core.password.reset_throttled").count() == 2
+
+
+def test_password_reset_limit_ends_after_an_hour(client, user, settings):
+    url = reverse("accounts:password-reset")
+    for _ in range(settings.FORENING_PASSWORD_RESET_MAX_PER_HOUR):
+        client.post(url, {"email": user.email})
+    RateLimitHit.objects.update(created_at=timezone.now() - timedelta(hours=2))
+    client.post(url, {"email": user.email})
+    assert len(mail.outbox) == settings.FORENING_PASSWORD_RESET_MAX_PER_HOUR + 1

@@ -424,6 +424,7 @@ AUDIT_ACTION_LABELS = {
     "core.login.second_factor": _("Signed in with two-factor authentication"),
     "core.logout": _("Signed out"),
     "core.password.reset": _("Password reset"),
+    "core.password.reset_throttled": _("Password reset refused: too many requests"),
     "core.password.changed": _("Password changed"),
     "core.email.verified": _("E-mail address verified"),
     "core.two_factor.totp_added": _("Authenticator app added"),
@@ -519,15 +520,19 @@ class AuditEvent(models.Model):
         return self.action
 
 
-class LoginFailure(models.Model):
-    """A failed sign-in, counted per e-mail address and per client address for lockout."""
+class RateLimitHit(models.Model):
+    """One counted attempt (a failed sign-in, a password-reset request) for rate limiting.
 
-    key = models.CharField(max_length=80)
+    Rows live in the database so limits hold across processes and machines; old rows
+    are pruned whenever the same key is counted again.
+    """
+
+    key = models.CharField(max_length=90)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["key", "created_at"], name="login_failure_key_time")]
+        indexes = [models.Index(fields=["key", "created_at"], name="rate_limit_key_time")]
 
     def __str__(self) -> str:
         return self.key

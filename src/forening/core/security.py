@@ -1,7 +1,7 @@
 """Sign-in protection and two-factor devices.
 
 Lockout counts failed sign-ins per e-mail address and per client address in a sliding
-window (rows in `LoginFailure`, so it works across processes and machines). A locked
+window (rows in `RateLimitHit`, so it works across processes and machines). A locked
 address gets the same answer whether or not an account exists, so the lockout does
 not reveal which addresses are registered.
 
@@ -26,7 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from forening.core import audit
 from forening.core.context import Actor
-from forening.core.models import LoginFailure, User
+from forening.core.models import RateLimitHit, User
 
 RECOVERY_CODE_COUNT = 10
 RECOVERY_DEVICE_NAME = "recovery"
@@ -34,41 +34,47 @@ EMAIL_VERIFICATION_SALT = "forening.email-verification"
 EMAIL_VERIFICATION_MAX_AGE = 3 * 24 * 60 * 60
 
 
-def _email_key(email: str) -> str:
+def _email_key(scope: str, email: str) -> str:
     digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:40]
-    return f"email:{digest}"
+    return f"{scope}:email:{digest}"
 
 
-def _ip_key(ip: str | None) -> str | None:
-    return f"ip:{ip}" if ip else None
+def _ip_key(scope: str, ip: str | None) -> str | None:
+    return f"{scope}:ip:{ip}" if ip else None
 
 
-def _window_start() -> datetime:
-    return timezone.now() - timedelta(seconds=settings.FORENING_LOGIN_LOCKOUT_SECONDS)
+def _since(seconds: int) -> datetime:
+    return timezone.now() - timedelta(seconds=seconds)
+
+
+def _over_limit(key: str | None, limit: int, window_seconds: int) -> bool:
+    if key is None:
+        return False
+    recent = RateLimitHit.objects.filter(key=key, created_at__gte=_since(window_seconds))
+    return recent.count() >= limit
+
+
+def _count(keys: list[str | None], window_seconds: int) -> None:
+    present = [key for key in keys if key]
+    RateLimitHit.objects.filter(key__in=present, created_at__lt=_since(window_seconds)).delete()
+    RateLimitHit.objects.bulk_create([RateLimitHit(key=key) for key in present])
 
 
 def is_locked_out(email: str, ip: str | None) -> bool:
-    """True when the address, or the client, had too many recent failures."""
-    since = _window_start()
-    failures = LoginFailure.objects.filter(created_at__gte=since)
-    if failures.filter(key=_email_key(email)).count() >= settings.FORENING_LOGIN_MAX_FAILURES:
-        return True
-    ip_key = _ip_key(ip)
-    return bool(
-        ip_key
-        and failures.filter(key=ip_key).count() >= settings.FORENING_LOGIN_MAX_FAILURES_PER_IP
-    )
+    """True when the address, or the client, had too many recent failed sign-ins."""
+    window = settings.FORENING_LOGIN_LOCKOUT_SECONDS
+    return _over_limit(
+        _email_key("login", email), settings.FORENING_LOGIN_MAX_FAILURES, window
+    ) or _over_limit(_ip_key("login", ip), settings.FORENING_LOGIN_MAX_FAILURES_PER_IP, window)
 
 
 @transaction.atomic
 def register_login_failure(email: str, actor: Actor, *, stage: str = "password") -> None:
     """Count a failed sign-in (password or second factor) and log it."""
-    keys = [_email_key(email)]
-    ip_key = _ip_key(actor.ip_address)
-    if ip_key:
-        keys.append(ip_key)
-    LoginFailure.objects.filter(key__in=keys, created_at__lt=_window_start()).delete()
-    LoginFailure.objects.bulk_create([LoginFailure(key=key) for key in keys])
+    _count(
+        [_email_key("login", email), _ip_key("login", actor.ip_address)],
+        settings.FORENING_LOGIN_LOCKOUT_SECONDS,
+    )
     user = User.objects.filter(email__iexact=email.strip()).first()
     audit.record(
         actor,
@@ -80,7 +86,30 @@ def register_login_failure(email: str, actor: Actor, *, stage: str = "password")
 
 
 def clear_login_failures(email: str) -> None:
-    LoginFailure.objects.filter(key=_email_key(email)).delete()
+    RateLimitHit.objects.filter(key=_email_key("login", email)).delete()
+
+
+PASSWORD_RESET_WINDOW = 60 * 60
+
+
+@transaction.atomic
+def allow_password_reset(email: str, actor: Actor) -> bool:
+    """Count a password-reset request; False when the address or the client asked too often.
+
+    The caller answers the same either way, so the limit reveals nothing about accounts;
+    it only stops anyone from flooding an inbox with reset mails.
+    """
+    email_key = _email_key("reset", email)
+    ip_key = _ip_key("reset", actor.ip_address)
+    if _over_limit(
+        email_key, settings.FORENING_PASSWORD_RESET_MAX_PER_HOUR, PASSWORD_RESET_WINDOW
+    ) or _over_limit(
+        ip_key, settings.FORENING_PASSWORD_RESET_MAX_PER_HOUR_PER_IP, PASSWORD_RESET_WINDOW
+    ):
+        audit.record(actor, "core.password.reset_throttled", email=email.strip()[:254])
+        return False
+    _count([email_key, ip_key], PASSWORD_RESET_WINDOW)
+    return True
 
 
 # --- two-factor devices ----------------------------------------------------------------

@@ -188,6 +188,13 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password-reset-sent")
     extra_email_context = {"site_url": settings.SITE_URL}
 
+    def form_valid(self, form: Any) -> HttpResponse:
+        actor = Actor(user=None, label="", ip_address=client_ip(self.request))
+        if not security.allow_password_reset(form.cleaned_data["email"], actor):
+            # Same answer as a sent mail: the limit must not reveal whether an account exists.
+            return redirect(self.success_url)
+        return super().form_valid(form)
+
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "core/accounts/password_reset_confirm.html"
