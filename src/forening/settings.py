@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "forening.core",
+    "forening.households",
+    "forening.members",
 ]
 
 MIDDLEWARE = [

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import uuid
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
@@ -20,7 +19,10 @@ from django.utils.text import slugify
 from django_scopes import scopes_disabled
 from faker import Faker
 
-from forening.core import audit, services
+from forening.households.models import Household
+from forening.members import services as register
+
+from forening.core import audit, sequences, services
 from forening.core.context import Actor
 from forening.core.models import (
     Group,
@@ -151,7 +153,23 @@ def _build(*, seed: int, today: dt.date) -> Organisation:
     )
     groups = _build_groups(club, fotboll, gymnastik, today)
     drafts, leader_draft, member_draft = _build_people(club, rng, fake, today)
+    households = list({id(d.person.household): d.person.household for d in drafts}.values())
+    Household.objects.bulk_create(households)
+    ordinary = register.default_membership_type(club)
+    numbers = iter(sequences.take(club, register.MEMBER_NUMBER_SEQUENCE, len(drafts)))
+    for draft in drafts:
+        person = draft.person
+        person.member_number = next(numbers)
+        person.membership_type = ordinary
+        person.joined_on = person.status_since = today - dt.timedelta(days=rng.randrange(3650))
+        person.gender = "male" if draft.is_male else "female"
+        person.search_text = person.compute_search_text()
     Person.objects.bulk_create([draft.person for draft in drafts])
+    for household in households:
+        household.payer = next(
+            d.person for d in drafts if d.person.household is household and not d.is_child
+        )
+    Household.objects.bulk_update(households, ["payer"])
     guardianships = _guardianships(club, drafts)
     Guardianship.objects.bulk_create(guardianships)
     GroupMembership.objects.bulk_create(
@@ -244,6 +262,7 @@ class _PeopleMaker:
         # A club draws its members from a few neighbouring towns.
         self.towns = [(fake.city(), fake.postcode()[:3]) for _ in range(4)]
         self.drafts: list[_Draft] = []
+        self.households: list[Household] = []
 
     def household(
         self, *, adults: list[tuple[bool, int]], children: list[tuple[bool, int]]
@@ -254,22 +273,34 @@ class _PeopleMaker:
             "street": self.fake.street_address(),
             "postal_code": f"{prefix} {self.rng.randrange(100):02d}",
             "city": city,
-            "household_key": str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
         }
         family_name = self.fake.last_name()
+        household = Household(organisation=self.club, name=f"Familjen {family_name}", **address)
+        self.households.append(household)
         members = []
         for index, (is_male, age) in enumerate(adults):
             last_name = (
                 family_name if index == 0 or self.rng.random() < 0.7 else self.fake.last_name()
             )
-            members.append(self._person(is_male, age, last_name, address, is_child=False))
+            members.append(
+                self._person(is_male, age, last_name, address, household, is_child=False)
+            )
         for is_male, age in children:
-            members.append(self._person(is_male, age, family_name, address, is_child=True))
+            members.append(
+                self._person(is_male, age, family_name, address, household, is_child=True)
+            )
         self.drafts.extend(members)
         return members
 
     def _person(
-        self, is_male: bool, age: int, last_name: str, address: dict[str, str], *, is_child: bool
+        self,
+        is_male: bool,
+        age: int,
+        last_name: str,
+        address: dict[str, str],
+        household: Household,
+        *,
+        is_child: bool,
     ) -> _Draft:
         first_name = self.fake.first_name_male() if is_male else self.fake.first_name_female()
         birth_date = dt.date(self.today.year - age, 1, 1) + dt.timedelta(
@@ -291,6 +322,7 @@ class _PeopleMaker:
             phone=f"+467{self.rng.choice('0236')}{self.rng.randrange(10**7):07d}"
             if has_phone
             else "",
+            household=household,
             **address,
         )
         draft = _Draft(person=person, is_male=is_male, is_child=is_child)
@@ -360,9 +392,9 @@ def _build_people(
 
 def _guardianships(club: Organisation, drafts: list[_Draft]) -> list[Guardianship]:
     """Every adult in a household is guardian of its children (all of whom are under 18)."""
-    by_household: dict[str, list[_Draft]] = {}
+    by_household: dict[int, list[_Draft]] = {}
     for draft in drafts:
-        by_household.setdefault(draft.person.household_key, []).append(draft)
+        by_household.setdefault(id(draft.person.household), []).append(draft)
     return [
         Guardianship(organisation=club, guardian=adult.person, ward=child.person)
         for members in by_household.values()

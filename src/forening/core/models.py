@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -98,6 +100,17 @@ class Organisation(TrackedModel, TimestampedModel):
     require_admin_two_factor = models.BooleanField(
         _("admins must use two-factor authentication"), default=False
     )
+    records_gender = models.BooleanField(
+        _("record gender"),
+        default=True,
+        help_text=_("Grant reports count participants by gender."),
+    )
+    retention_years = models.PositiveSmallIntegerField(
+        _("keep former members' personal data for (years)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: keep until removed by hand."),
+    )
     is_demo = models.BooleanField(default=False, editable=False)
 
     class Meta:
@@ -119,6 +132,24 @@ class Organisation(TrackedModel, TimestampedModel):
     @property
     def is_local_unit(self) -> bool:
         return self.parent_id is not None
+
+
+class NumberSequence(models.Model):
+    """A per-association counter (member numbers, invoice numbers), see core.sequences."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
+    name = models.CharField(max_length=40)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="number_sequence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_value}"
 
 
 class Section(TrackedModel, TimestampedModel):
@@ -241,21 +272,102 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.email_verified_at is not None
 
 
+class PersonKind(models.TextChoices):
+    PERSON = "person", _("Person")
+    ORGANISATION = "organisation", _("Organisation")
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+
+
+class MemberStatus(models.TextChoices):
+    """Where a person stands with the association (see members.status for the transitions)."""
+
+    CONTACT = "contact", _("Contact (not a member)")
+    APPLIED = "applied", _("Applied")
+    ACTIVE = "active", _("Active")
+    REJECTED = "rejected", _("Rejected")
+    INACTIVE = "inactive", _("Former member")
+    DECEASED = "deceased", _("Deceased")
+
+
+# Records in these states are read-only except for their status.
+READ_ONLY_STATUSES = frozenset({MemberStatus.INACTIVE, MemberStatus.DECEASED})
+
+
+def person_photo_path(instance: Person, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower()[:5] if "." in filename else "jpg"
+    return f"photos/{instance.organisation_id}/{uuid.uuid4().hex}.{suffix}"
+
+
 class Person(TrackedModel, TimestampedModel):
-    """A person known to one association. The member record grows from this in `members`."""
+    """Someone the association knows: a member, an applicant, a former member or a contact.
+
+    A person is either a natural person or an organisation (a company or another association
+    that is a member). The rules for changing a person live in `forening.members.services`.
+    """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
-    first_name = models.CharField(_("first name"), max_length=100)
-    last_name = models.CharField(_("last name"), max_length=100)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=PersonKind.choices, default=PersonKind.PERSON
+    )
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    organisation_name = models.CharField(_("organisation name"), max_length=200, blank=True)
+    organisation_number = models.CharField(_("organisation number"), max_length=20, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
     email = models.EmailField(_("e-mail address"), blank=True)
+    email_secondary = models.EmailField(_("other e-mail address"), blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    phone_secondary = models.CharField(_("other phone"), max_length=20, blank=True)
+    care_of = models.CharField(_("c/o"), max_length=200, blank=True)
     street = models.CharField(_("street address"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
-    household_key = models.CharField(
-        _("household"), max_length=40, blank=True, db_index=True, editable=False
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    language = models.CharField(
+        _("preferred language"), max_length=5, choices=Language.choices, blank=True
     )
+    photo = models.ImageField(_("photo"), upload_to=person_photo_path, blank=True)
+    # The identity number (personnummer, samordningsnummer, CPR) is stored encrypted, with a
+    # keyed hash for exact search and duplicate detection and a masked form for display.
+    identity_number_ciphertext = models.TextField(blank=True, editable=False)
+    identity_number_index = models.CharField(max_length=64, blank=True, editable=False)
+    identity_number_masked = models.CharField(
+        _("identity number"), max_length=20, blank=True, editable=False
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=MemberStatus.choices, default=MemberStatus.ACTIVE
+    )
+    status_since = models.DateField(_("status since"), null=True, blank=True)
+    membership_type = models.ForeignKey(
+        "members.MembershipType",
+        verbose_name=_("membership type"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="people",
+    )
+    member_number = models.PositiveIntegerField(_("member number"), null=True, blank=True)
+    joined_on = models.DateField(_("member since"), null=True, blank=True)
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    leave_reason = models.CharField(_("reason for leaving"), max_length=200, blank=True)
+    household = models.ForeignKey(
+        "households.Household",
+        verbose_name=_("household"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
+    # Lower-case names, e-mail addresses, phone digits and member number, for free-text search.
+    search_text = models.TextField(blank=True, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("login"),
@@ -267,6 +379,9 @@ class Person(TrackedModel, TimestampedModel):
 
     objects = ScopedManager(organisation="organisation")
 
+    # Never copied into the audit log: the encrypted number and its derivatives.
+    audit_exclude = ("identity_number_ciphertext", "identity_number_index", "search_text")
+
     class Meta:
         ordering = ["last_name", "first_name", "pk"]
         verbose_name = _("person")
@@ -276,15 +391,75 @@ class Person(TrackedModel, TimestampedModel):
                 fields=["organisation", "user"],
                 condition=models.Q(user__isnull=False),
                 name="person_one_per_user_and_organisation",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "member_number"],
+                condition=models.Q(member_number__isnull=False),
+                name="person_member_number_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "identity_number_index"],
+                condition=~models.Q(identity_number_index=""),
+                name="person_identity_number_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "status", "last_name", "first_name"]),
+            models.Index(fields=["organisation", "birth_date"]),
+            models.Index(fields=["organisation", "joined_on"]),
+            models.Index(fields=["organisation", "household"]),
         ]
 
     def __str__(self) -> str:
         return self.full_name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_text = self.compute_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
     @property
     def full_name(self) -> str:
+        if self.kind == PersonKind.ORGANISATION:
+            return self.organisation_name
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def sort_name(self) -> str:
+        if self.kind == PersonKind.ORGANISATION:
+            return self.organisation_name
+        return ", ".join(part for part in (self.last_name, self.first_name) if part)
+
+    @property
+    def is_read_only(self) -> bool:
+        """Former members and the deceased keep their data as it was; only status changes."""
+        return self.status in READ_ONLY_STATUSES or self.anonymised_at is not None
+
+    @property
+    def is_member(self) -> bool:
+        return self.status in (MemberStatus.ACTIVE, MemberStatus.APPLIED)
+
+    def age_on(self, day: date) -> int | None:
+        if self.birth_date is None:
+            return None
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    def compute_search_text(self) -> str:
+        parts = [
+            self.first_name,
+            self.last_name,
+            self.organisation_name,
+            self.contact_name,
+            self.email,
+            self.email_secondary,
+            "".join(ch for ch in self.phone if ch.isdigit()),
+            "".join(ch for ch in self.phone_secondary if ch.isdigit()),
+            str(self.member_number) if self.member_number else "",
+        ]
+        return " ".join(part for part in parts if part).lower()
 
 
 class Guardianship(TimestampedModel):
@@ -315,6 +490,12 @@ class Guardianship(TimestampedModel):
         return f"{self.guardian} → {self.ward}"
 
 
+class GroupRole(models.TextChoices):
+    PARTICIPANT = "participant", _("Participant")
+    LEADER = "leader", _("Leader")
+    ASSISTANT = "assistant", _("Assistant leader")
+
+
 class GroupMembership(TrackedModel, TimestampedModel):
     """A person taking part in a group (a player in a team, a pupil in a class)."""
 
@@ -327,6 +508,9 @@ class GroupMembership(TrackedModel, TimestampedModel):
         verbose_name=_("person"),
         on_delete=models.PROTECT,
         related_name="group_memberships",
+    )
+    role = models.CharField(
+        _("role in group"), max_length=20, choices=GroupRole.choices, default=GroupRole.PARTICIPANT
     )
 
     objects = ScopedManager(organisation="organisation")

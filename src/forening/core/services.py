@@ -104,6 +104,9 @@ def create_organisation(
         RoleAssignment.objects.create(
             organisation=organisation, user=admin, role=Role.ADMIN, granted_by=actor.user
         )
+        from forening.members.services import ensure_membership_types
+
+        ensure_membership_types(organisation)
     audit.record(actor, "core.organisation.created_with_admin", organisation, admin=email)
     return NewOrganisation(organisation, admin, password_setup_url(admin))
 
