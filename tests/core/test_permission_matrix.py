@@ -17,6 +17,7 @@ from forening.core import policy, urls_org
 from forening.core.models import Role, RoleAssignment
 from tests.conftest import PERSONAS, World
 from tests.factories.core import RoleAssignmentFactory, UserFactory
+from tests.members import matrix_import, matrix_member, matrix_privacy, matrix_search
 
 OK, FORBIDDEN, NOT_FOUND, LOGIN = "ok", 403, 404, "login"
 
@@ -60,6 +61,13 @@ EXPECTED: dict[str, dict[str, Any]] = {
 
 POST_ONLY = {"role-revoke"}
 
+# The member register's pages bring their own rows (one module per area, so the areas can
+# grow without touching each other).
+REGISTER_MATRICES = [matrix_search, matrix_member, matrix_import, matrix_privacy]
+for _matrix in REGISTER_MATRICES:
+    EXPECTED.update(_matrix.EXPECTED)
+    POST_ONLY |= _matrix.POST_ONLY
+
 
 def _patterns() -> list[URLPattern]:
     return [p for p in urls_org.urlpatterns if isinstance(p, URLPattern)]
@@ -78,11 +86,17 @@ def _kwargs(name: str, world: World, extra: dict[str, Any]) -> dict[str, Any]:
         kwargs["assignment_id"] = extra["assignment"].pk
     elif name == "portal-person":
         kwargs["person_id"] = world.member_person.pk
+    for matrix in REGISTER_MATRICES:
+        kwargs.update(matrix.kwargs(name, world) or {})
     return kwargs
 
 
 def _valid_post(name: str, world: World) -> dict[str, Any] | None:
     """A payload that the page accepts (so an allowed user is redirected after saving)."""
+    for matrix in REGISTER_MATRICES:
+        payload = matrix.valid_post(name, world)
+        if payload is not None:
+            return payload
     return {
         "settings": {
             "name": "IK Test",

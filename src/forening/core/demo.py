@@ -19,9 +19,6 @@ from django.utils.text import slugify
 from django_scopes import scopes_disabled
 from faker import Faker
 
-from forening.households.models import Household
-from forening.members import services as register
-
 from forening.core import audit, sequences, services
 from forening.core.context import Actor
 from forening.core.models import (
@@ -35,6 +32,8 @@ from forening.core.models import (
     Section,
     User,
 )
+from forening.households.models import Household
+from forening.members import services as register
 
 DEMO_SLUG = "ik-demo"
 DEMO_PASSWORD = "demo-forening-2026"  # noqa: S105 - documented in README.md, demo data only

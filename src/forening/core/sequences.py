@@ -27,5 +27,3 @@ def take(organisation: Organisation, name: str, count: int = 1, *, floor: int = 
 def peek(organisation: Organisation, name: str) -> int:
     row = NumberSequence.objects.filter(organisation=organisation, name=name).first()
     return row.last_value if row else 0
-
-

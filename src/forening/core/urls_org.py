@@ -3,6 +3,7 @@
 from django.urls import path
 
 from forening.core.views import leader, office, portal
+from forening.members import urls as member_urls
 
 app_name = "org"
 
@@ -24,4 +25,6 @@ urlpatterns = [
     path("leader/groups/<int:group_id>/", leader.group_detail, name="leader-group"),
     path("my/", portal.my_pages, name="portal"),
     path("my/people/<int:person_id>/", portal.person_edit, name="portal-person"),
+    # The member register (REG-*, GDPR-01/02): office/members/…, office/register/…
+    *member_urls.urlpatterns,
 ]

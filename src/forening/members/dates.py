@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.utils import timezone
+
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DAY_FIRST = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})$")
@@ -27,7 +29,7 @@ def parse_date(value: str, *, pivot: dt.date | None = None) -> dt.date | None:
         day, month = int(match[1]), int(match[2])
         year = int(match[3])
         if len(match[3]) == 2:
-            pivot = pivot or dt.date.today()
+            pivot = pivot or timezone.localdate()
             year += (pivot.year // 100) * 100
             if year > pivot.year:
                 year -= 100

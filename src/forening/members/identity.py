@@ -20,6 +20,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum import luhn
 from stdnum.dk import cpr
@@ -30,7 +31,9 @@ PERSONNUMMER = "personnummer"
 SAMORDNINGSNUMMER = "samordningsnummer"
 CPR = "cpr"
 
-_SWEDISH = re.compile(r"^(?P<century>\d{2})?(?P<date>\d{6})(?P<sep>[-+]?)(?P<serial>\d{3})(?P<check>\d)$")
+_SWEDISH = re.compile(
+    r"^(?P<century>\d{2})?(?P<date>\d{6})(?P<sep>[-+]?)(?P<serial>\d{3})(?P<check>\d)$"
+)
 _DANISH = re.compile(r"^(?P<date>\d{6})-?(?P<serial>\d{4})$")
 
 
@@ -66,7 +69,7 @@ def _clean(value: str) -> str:
 
 def parse(value: str, country: str, *, today: dt.date | None = None) -> IdentityNumber:
     """Validate and normalise `value` as an identity number of `country` ("SE" or "DK")."""
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     cleaned = _clean(value)
     if not cleaned:
         raise IdentityNumberError(_("Enter an identity number."))

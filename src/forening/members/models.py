@@ -187,6 +187,9 @@ class AttributeRequirement(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.attribute_id} ⇐ {self.membership_type_id}"
+
 
 class AttributeValue(TrackedModel, models.Model):
     """One person's value of one custom field, in the column that fits its type.

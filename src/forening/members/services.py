@@ -81,7 +81,14 @@ PERSON_FIELDS = frozenset(
     }
 )
 ADDRESS_FIELDS = ("care_of", "street", "postal_code", "city", "country")
-TEXT_FIELDS = PERSON_FIELDS - {"kind", "birth_date", "photo", "membership_type", "joined_on", "member_number"}
+TEXT_FIELDS = PERSON_FIELDS - {
+    "kind",
+    "birth_date",
+    "photo",
+    "membership_type",
+    "joined_on",
+    "member_number",
+}
 
 
 class RegisterError(Exception):
@@ -105,11 +112,10 @@ def ensure_membership_types(organisation: Organisation) -> list[MembershipType]:
     if existing:
         return existing
     column = {"sv": 1, "da": 2}.get(organisation.language, 3)
-    created = MembershipType.objects.bulk_create(
+    return MembershipType.objects.bulk_create(
         MembershipType(organisation=organisation, kind=row[0], name=row[column], position=i)
         for i, row in enumerate(DEFAULT_MEMBERSHIP_TYPES)
     )
-    return created
 
 
 def default_membership_type(organisation: Organisation) -> MembershipType | None:
@@ -308,7 +314,9 @@ def _check_member_number(person: Person) -> None:
     if person.member_number is None:
         return
     taken = (
-        Person.objects.filter(organisation_id=person.organisation_id, member_number=person.member_number)
+        Person.objects.filter(
+            organisation_id=person.organisation_id, member_number=person.member_number
+        )
         .exclude(pk=person.pk)
         .exists()
     )
@@ -558,11 +566,11 @@ def change_status_many(
     if not result.changed:
         return result
     needing_numbers = [
-        p for p in result.changed if p.member_number is None and to_status in transitions.MEMBER_STATUSES
+        p
+        for p in result.changed
+        if p.member_number is None and to_status in transitions.MEMBER_STATUSES
     ]
-    numbers = iter(
-        sequences.take(organisation, MEMBER_NUMBER_SEQUENCE, len(needing_numbers))
-    )
+    numbers = iter(sequences.take(organisation, MEMBER_NUMBER_SEQUENCE, len(needing_numbers)))
     default_type = default_membership_type(organisation)
     history = []
     before = {p.pk: p.status for p in result.changed}
@@ -653,7 +661,12 @@ def _copy_household_address(household: Household) -> int:
 @audit.in_name_of_actor
 @transaction.atomic
 def create_household(
-    organisation: Organisation, *, actor: Actor, name: str, people: Iterable[Person] = (), **address: Any
+    organisation: Organisation,
+    *,
+    actor: Actor,
+    name: str,
+    people: Iterable[Person] = (),
+    **address: Any,
 ) -> Household:
     """A new household. Without an address given it takes the first person's."""
     people = list(people)
@@ -664,7 +677,9 @@ def create_household(
         address = {field_name: getattr(people[0], field_name) for field_name in ADDRESS_FIELDS}
     household = Household(organisation=organisation, name=name, **address)
     if people:
-        household.payer = next((p for p in people if (p.age_on(timezone.localdate()) or 18) >= 18), people[0])
+        household.payer = next(
+            (p for p in people if (p.age_on(timezone.localdate()) or 18) >= 18), people[0]
+        )
     household.full_clean()
     household.save()
     for person in people:
@@ -730,7 +745,9 @@ def _adult_in(household: Household) -> Person | None:
     adult_born_before = timezone.localdate().replace(year=timezone.localdate().year - 18)
     return (
         Person.objects.filter(
-            organisation=household.organisation, household=household, birth_date__lte=adult_born_before
+            organisation=household.organisation,
+            household=household,
+            birth_date__lte=adult_born_before,
         )
         .order_by("birth_date", "pk")
         .first()
@@ -755,7 +772,10 @@ def add_guardian(ward: Person, guardian: Person, *, actor: Actor) -> Guardianshi
 @transaction.atomic
 def remove_guardian(guardianship: Guardianship, *, actor: Actor) -> None:
     audit.record(
-        actor, "members.guardian.removed", guardianship.ward, guardian=guardianship.guardian.full_name
+        actor,
+        "members.guardian.removed",
+        guardianship.ward,
+        guardian=guardianship.guardian.full_name,
     )
     guardianship.delete()
 
@@ -848,7 +868,9 @@ def tag_people(
     already = set(
         Tagging.objects.filter(tag=tag, person_id__in=ids).values_list("person_id", flat=True)
     )
-    new = [Tagging(organisation=organisation, tag=tag, person_id=pk) for pk in sorted(ids - already)]
+    new = [
+        Tagging(organisation=organisation, tag=tag, person_id=pk) for pk in sorted(ids - already)
+    ]
     Tagging.objects.bulk_create(new, batch_size=1000)
     audit.record_many(
         actor,
