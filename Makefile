@@ -40,11 +40,16 @@ format: $(BIN)/forening
 	$(BIN)/ruff check --fix src tests
 
 typecheck: $(BIN)/forening
-	$(BIN)/mypy src/forening/core/services.py src/forening/core/policy.py src/forening/core/money.py src/forening/core/crypto.py src/forening/core/audit.py src/forening/core/security.py
+	$(BIN)/mypy src/forening/core/services.py src/forening/core/policy.py src/forening/core/money.py src/forening/core/crypto.py src/forening/core/audit.py src/forening/core/security.py src/forening/core/sequences.py src/forening/members/services.py src/forening/members/identity.py src/forening/members/status.py src/forening/members/attributes.py src/forening/members/dates.py
 
 # Extract new strings into the .po files (needs GNU gettext: apt-get install gettext).
 messages: $(BIN)/forening
 	cd src/forening && ../../$(BIN)/forening makemessages -l sv -l da -l en --no-obsolete --add-location file
+
+# The register benchmark on PostgreSQL (DATABASE_URL, default forening_bench on localhost):
+# builds 400,000 people once, then prints timings against the targets. See README.md.
+bench: $(BIN)/forening
+	$(BIN)/python -m bench.register $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -39,6 +39,12 @@ def _clear_caches() -> None:
     keyring.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, tmp_path_factory: Any) -> None:
+    """Uploaded files (photos, attachments, imports) go to a temporary directory."""
+    settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media"
+
+
 @pytest.fixture
 def org(db: Any) -> Any:
     organisation = OrganisationFactory(name="IK Test", slug="ik-test")

@@ -104,7 +104,7 @@ def test_dashboard_shows_an_administrator_the_numbers_and_latest_events(admin_cl
     response = admin_client.get(url(world, "dashboard"))
     assert response.status_code == 200
     stats = response.context["stats"]
-    assert stats == {"people": 3, "groups": 2, "sections": 2, "admins": 1}
+    assert stats == {"people": 3, "applications": 0, "groups": 2, "admins": 1}
     assert "core.test.done" in response.content.decode()
     assert world.unit.name in response.content.decode()  # the local units card
 

@@ -51,6 +51,12 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "member": OK,
         "leader": FORBIDDEN,
     },
+    "portal-consents": {
+        "admin": FORBIDDEN,
+        "federation_admin": FORBIDDEN,
+        "member": OK,
+        "leader": FORBIDDEN,
+    },
     "portal-person": {
         "admin": FORBIDDEN,
         "federation_admin": FORBIDDEN,
@@ -59,7 +65,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     },
 }
 
-POST_ONLY = {"role-revoke"}
+POST_ONLY = {"role-revoke", "portal-consents"}
 
 # The member register's pages bring their own rows (one module per area, so the areas can
 # grow without touching each other).
@@ -84,7 +90,7 @@ def _kwargs(name: str, world: World, extra: dict[str, Any]) -> dict[str, Any]:
         kwargs["group_id"] = world.group.pk
     elif name == "role-revoke":
         kwargs["assignment_id"] = extra["assignment"].pk
-    elif name == "portal-person":
+    elif name in {"portal-person", "portal-consents"}:
         kwargs["person_id"] = world.member_person.pk
     for matrix in REGISTER_MATRICES:
         kwargs.update(matrix.kwargs(name, world) or {})
@@ -117,6 +123,7 @@ def _valid_post(name: str, world: World) -> dict[str, Any] | None:
             "country": "SE",
             "admin_email": "norr@example.se",
         },
+        "portal-consents": {"purpose": []},
         "portal-person": {
             "email": "me@example.se",
             "phone": "070-123 45 67",

@@ -162,7 +162,9 @@ def _other_org_urls(world: World, foreign: dict[str, Any]) -> list[tuple[str, st
     for pattern in urls_org.urlpatterns:
         assert isinstance(pattern, URLPattern)
         kwargs = {"org_slug": world.other_org.slug}
-        kwargs.update({k: ids[k] for k in pattern.pattern.converters})
+        # The slug already belongs to another association; ids the register pages take
+        # (saved searches, imports, attributes…) need only be numbers.
+        kwargs.update({k: ids.get(k, 1) for k in pattern.pattern.converters})
         urls.append((pattern.name or "", reverse(f"org:{pattern.name}", kwargs=kwargs)))
     return urls
 

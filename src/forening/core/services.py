@@ -267,6 +267,11 @@ def update_person(person: Person, *, actor: Actor, **fields: Any) -> Person:
         fields["phone"] = normalise_phone(fields["phone"] or "", person.organisation.country)
     for name, value in fields.items():
         setattr(person, name, (value or "").strip())
-    person.full_clean()
+    person.full_clean(exclude=["photo"])
     person.save(update_fields=[*fields.keys(), "updated_at"])
+    if person.household_id and fields.keys() & {"street", "postal_code", "city"}:
+        # Everyone in the household lives at the same address.
+        from forening.members.services import share_address
+
+        share_address(person)
     return person

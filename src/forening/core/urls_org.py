@@ -25,6 +25,7 @@ urlpatterns = [
     path("leader/groups/<int:group_id>/", leader.group_detail, name="leader-group"),
     path("my/", portal.my_pages, name="portal"),
     path("my/people/<int:person_id>/", portal.person_edit, name="portal-person"),
+    path("my/people/<int:person_id>/consents/", portal.person_consents, name="portal-consents"),
     # The member register (REG-*, GDPR-01/02): office/members/…, office/register/…
     *member_urls.urlpatterns,
 ]

@@ -122,7 +122,11 @@ def read_value(attribute: AttributeDefinition, row: AttributeValue) -> Any:
     if kind == AttributeKind.TEXT:
         return row.text
     if kind == AttributeKind.NUMBER:
-        return row.number.normalize() if row.number is not None else None
+        if row.number is None:
+            return None
+        number = row.number.normalize()
+        # 100.0000 normalises to 1E+2; keep whole numbers written out.
+        return number.quantize(Decimal(1)) if number == number.to_integral_value() else number
     if kind == AttributeKind.DATE:
         return row.date
     if kind == AttributeKind.BOOLEAN:
@@ -143,7 +147,7 @@ def display(attribute: AttributeDefinition, value: Any) -> str:
     if kind == AttributeKind.BOOLEAN:
         return _("Yes") if value else _("No")
     if kind == AttributeKind.DATE:
-        return value.isoformat()
+        return str(value.isoformat())
     if kind == AttributeKind.NUMBER:
         return formats.number_format(value, use_l10n=True)
     if kind in (AttributeKind.CHOICE, AttributeKind.MULTIPLE_CHOICE):

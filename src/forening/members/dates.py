@@ -16,8 +16,8 @@ _DAY_FIRST = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})$")
 def parse_date(value: str, *, pivot: dt.date | None = None) -> dt.date | None:
     """The date in `value`, or None when it is not a real date in one of the forms above.
 
-    Two-digit years are put in the century that makes the date not later than `pivot`
-    (default: today), which is what a register of living people wants.
+    Two-digit years are put in the century that makes the year not later than the year of
+    `pivot` (default: today), which is what a register of living people wants.
     """
     text = (value or "").strip()
     if " " in text:  # "2026-03-15 00:00:00" from a spreadsheet

@@ -6,7 +6,9 @@ date and the legal gender, or raises `IdentityNumberError` with a message for th
 - Swedish numbers are validated with python-stdnum (`se.personalid`). Samordningsnummer
   (day + 60) are valid numbers that stdnum rejects, so for those we check the date after
   subtracting 60 and the Luhn digit with stdnum's `luhn`. A 10-digit number gets its
-  century from "today": `-` means under 100 years old, `+` means 100 or older.
+  century from "today": `-` means under 100 years old, `+` means 100 or older (from the
+  calendar year someone turns 100, as Skatteverket writes it). The birth number 000 is
+  never issued. Like the personnummer spec, we take no spaces inside a number.
 - Danish CPR numbers are validated with python-stdnum (`dk.cpr`): the date and the century
   digit. The modulus-11 rule was dropped in 2007 and CPR-kontoret asks systems not to
   enforce it, so we don't.
@@ -64,7 +66,7 @@ class IdentityNumber:
 
 
 def _clean(value: str) -> str:
-    return re.sub(r"\s+", "", value or "")
+    return (value or "").strip()
 
 
 def parse(value: str, country: str, *, today: dt.date | None = None) -> IdentityNumber:
@@ -99,6 +101,8 @@ def _parse_swedish(cleaned: str, today: dt.date) -> IdentityNumber:
         raise IdentityNumberError(_("The number does not contain a real date.")) from None
     if birth_date > today:
         raise IdentityNumberError(_("The date in the number is in the future."))
+    if serial == "000":
+        raise IdentityNumberError(_("This is not a valid personnummer."))
     ten_digits = short_date + serial + check
     if not luhn.is_valid(ten_digits):
         raise IdentityNumberError(_("The check digit does not match: look for a typing error."))
@@ -118,16 +122,18 @@ def _parse_swedish(cleaned: str, today: dt.date) -> IdentityNumber:
 
 
 def _swedish_year(yy: int, month: int, day: int, *, plus: bool, today: dt.date) -> int:
-    """The century for a 10-digit number: the most recent one giving an age under 100
-    (`-`), or a hundred years before that (`+`)."""
+    """The century for a 10-digit number: with `-`, the most recent one that puts the
+    birth date on or before today; with `+`, the most recent one that puts the birth year
+    at least 100 calendar years back (the `+` is used from the year someone turns 100)."""
+    if plus:
+        oldest = today.year - 100
+        return oldest - (oldest - yy) % 100
     year = (today.year // 100) * 100 + yy
     try:
         born_after_today = dt.date(year, month, day) > today
     except ValueError:
         born_after_today = year > today.year
     if born_after_today:
-        year -= 100
-    if plus:
         year -= 100
     return year
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forening.core import audit, crypto, orgnumbers, sequences
-from forening.core.context import Actor
+from forening.core.context import Actor, acting_as
 from forening.core.models import (
     Group,
     GroupMembership,
@@ -203,6 +203,20 @@ def _identity_context(organisation_id: int) -> bytes:
 
 def identity_index(organisation: Organisation, normalised: str) -> str:
     return crypto.blind_index(normalised, purpose=identity.index_purpose(organisation.pk))
+
+
+def identity_number_columns(
+    organisation: Organisation, number: identity.IdentityNumber
+) -> dict[str, str]:
+    """The stored columns (ciphertext, blind index, masked form) of a parsed identity
+    number, for bulk writers such as the import that build `Person` rows themselves."""
+    return {
+        "identity_number_ciphertext": crypto.encrypt(
+            number.normalised, context=_identity_context(organisation.pk)
+        ),
+        "identity_number_index": identity_index(organisation, number.normalised),
+        "identity_number_masked": number.masked,
+    }
 
 
 def _apply_identity_number(person: Person, raw: str, *, country: str | None = None) -> None:
@@ -412,7 +426,8 @@ def update_person(
     if identity_number is not None:
         _apply_identity_number(person, identity_number, country=identity_country)
     coerced = _coerce_attributes(organisation, attributes or {})
-    if attributes is not None and person.status != MemberStatus.CONTACT:
+    type_changed = "membership_type" in cleaned
+    if (attributes is not None or type_changed) and person.status != MemberStatus.CONTACT:
         current = {
             row.attribute_id: row.value
             for row in person.attribute_values.select_related("attribute")
@@ -424,7 +439,7 @@ def update_person(
     if attributes is not None:
         _write_attributes(person, coerced)
     if person.household_id and any(name in cleaned for name in ADDRESS_FIELDS):
-        _share_address(person)
+        share_address(person)
     return person
 
 
@@ -570,6 +585,7 @@ def change_status_many(
         for p in result.changed
         if p.member_number is None and to_status in transitions.MEMBER_STATUSES
     ]
+    numbered_ids = {p.pk for p in needing_numbers}
     numbers = iter(sequences.take(organisation, MEMBER_NUMBER_SEQUENCE, len(needing_numbers)))
     default_type = default_membership_type(organisation)
     history = []
@@ -589,7 +605,7 @@ def change_status_many(
         )
         person.status = to_status
         person.status_since = on
-        if person in needing_numbers:
+        if person.pk in numbered_ids:
             person.member_number = next(numbers)
             person.search_text = person.compute_search_text()
         if to_status == MemberStatus.ACTIVE:
@@ -640,8 +656,9 @@ def _join_household(person: Person, household: Household) -> None:
         setattr(person, name, getattr(household, name))
 
 
-def _share_address(person: Person) -> None:
+def share_address(person: Person) -> None:
     """A person in a household moved: the household's address, and everyone's in it, follow."""
+    assert person.household_id is not None  # noqa: S101 - the caller checked
     household = Household.objects.select_for_update().get(pk=person.household_id)
     for name in ADDRESS_FIELDS:
         setattr(household, name, getattr(person, name))
@@ -677,8 +694,10 @@ def create_household(
         address = {field_name: getattr(people[0], field_name) for field_name in ADDRESS_FIELDS}
     household = Household(organisation=organisation, name=name, **address)
     if people:
+        ages = [p.age_on(timezone.localdate()) for p in people]
         household.payer = next(
-            (p for p in people if (p.age_on(timezone.localdate()) or 18) >= 18), people[0]
+            (p for p, age in zip(people, ages, strict=True) if age is None or age >= 18),
+            people[0],
         )
     household.full_clean()
     household.save()
@@ -698,7 +717,10 @@ def update_household(household: Household, *, actor: Actor, **fields: Any) -> Ho
         raise ValueError(f"update_household cannot set {sorted(unknown)}")
     for role in ("payer", "invoice_recipient"):
         person = fields.get(role)
-        if person is not None and person.household_id != household.pk:
+        if (
+            person is not None
+            and not Person.objects.filter(pk=person.pk, household=household).exists()
+        ):
             raise ValidationError({role: _("Choose someone in the household.")})
     for name, value in fields.items():
         setattr(household, name, value.strip() if isinstance(value, str) else value)
@@ -742,7 +764,11 @@ def move_to_household(person: Person, household: Household | None, *, actor: Act
 
 
 def _adult_in(household: Household) -> Person | None:
-    adult_born_before = timezone.localdate().replace(year=timezone.localdate().year - 18)
+    today = timezone.localdate()
+    try:
+        adult_born_before = today.replace(year=today.year - 18)
+    except ValueError:  # 29 February; 18 years back is a common year
+        adult_born_before = today.replace(year=today.year - 18, day=28)
     return (
         Person.objects.filter(
             organisation=household.organisation,
@@ -848,7 +874,7 @@ def get_or_create_tag(organisation: Organisation, name: str, *, actor: Actor) ->
         raise ValidationError({"name": _("Keep the tag under 60 characters.")})
     tag = Tag.objects.filter(organisation=organisation, name__iexact=name).first()
     if tag is None:
-        with audit.acting_as(actor):
+        with acting_as(actor):
             tag = Tag.objects.create(organisation=organisation, name=name)
     return tag
 
@@ -966,7 +992,7 @@ def _sniff(head: bytes) -> str | None:
     return None
 
 
-def check_attachment(upload: UploadedFile) -> str:
+def check_attachment(upload: UploadedFile[bytes]) -> str:
     """The attachment's content type, or ValidationError when too large or of a kind we
     don't keep."""
     if upload.size is not None and upload.size > attachment_limit():
@@ -1006,7 +1032,7 @@ def add_note(
     subject: str,
     body: str = "",
     kind: str = "note",
-    files: Iterable[UploadedFile] = (),
+    files: Iterable[UploadedFile[bytes]] = (),
 ) -> Note:
     """Add an entry to the correspondence log, with attachments stored through Django's
     storage API. All files are checked before anything is written."""
@@ -1035,3 +1061,28 @@ def add_note(
         )
     audit.record(actor, "members.note.added", person, subject=note.subject, files=len(files))
     return note
+
+
+@audit.in_name_of_actor
+@transaction.atomic
+def set_consents(
+    person: Person, wanted: Iterable[int], *, actor: Actor, source: str
+) -> tuple[int, int]:
+    """Make the open consents of `person` match `wanted` (ids of active purposes): give the
+    missing ones, withdraw the others. Returns (given, withdrawn)."""
+    wanted_ids = {int(pk) for pk in wanted}
+    purposes = list(ConsentPurpose.objects.filter(organisation=person.organisation, is_active=True))
+    open_ids = set(
+        Consent.objects.filter(person=person, withdrawn_at__isnull=True).values_list(
+            "purpose_id", flat=True
+        )
+    )
+    given = withdrawn = 0
+    for purpose in purposes:
+        if purpose.pk in wanted_ids and purpose.pk not in open_ids:
+            give_consent(person, purpose, actor=actor, source=source)
+            given += 1
+        elif purpose.pk not in wanted_ids and purpose.pk in open_ids:
+            withdraw_consent(person, purpose, actor=actor, source=source)
+            withdrawn += 1
+    return given, withdrawn

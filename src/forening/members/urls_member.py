@@ -21,6 +21,7 @@ urlpatterns = [
         member.member_attachment,
         name="member-attachment",
     ),
+    path("office/members/<int:person_id>/photo/", member.member_photo, name="member-photo"),
     path("office/members/<int:person_id>/groups/", member.member_groups, name="member-groups"),
     path("office/members/<int:person_id>/tags/", member.member_tags, name="member-tags"),
     path(

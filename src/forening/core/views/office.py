@@ -39,6 +39,7 @@ from forening.core.forms_office import (
 from forening.core.models import (
     AuditEvent,
     Group,
+    MemberStatus,
     Organisation,
     Person,
     Role,
@@ -90,12 +91,12 @@ def dashboard(request: OrganisationRequest) -> HttpResponse:
         context["stats"] = (
             Organisation.objects.filter(pk=organisation.pk)
             .annotate(
-                people=_count_of(Person),
+                people=_count_of(Person, status=MemberStatus.ACTIVE),
+                applications=_count_of(Person, status=MemberStatus.APPLIED),
                 groups=_count_of(Group, is_archived=False),
-                sections=_count_of(Section),
                 admins=_count_of(RoleAssignment, role=Role.ADMIN),
             )
-            .values("people", "groups", "sections", "admins")
+            .values("people", "applications", "groups", "admins")
             .get()
         )
         context["events"] = _with_change_items(
@@ -416,6 +417,10 @@ def _with_change_items(events: Any) -> list[AuditEvent]:
     for event in rows:
         event.change_items = _change_items(event)
     return rows
+
+
+# The member page shows a person's change history the way the audit log does.
+with_change_items = _with_change_items
 
 
 @organisation_view("core.unit.view")

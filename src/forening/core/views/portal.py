@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from forening.core import policy, services
 from forening.core.context import Actor
@@ -15,6 +16,8 @@ from forening.core.forms_office import PersonContactForm, add_validation_error
 from forening.core.models import GroupMembership, Person
 from forening.core.views.base import OrganisationRequest, organisation_view
 from forening.core.views.leader import age_on, today_in
+from forening.members import services as register
+from forening.members.models import Consent, ConsentPurpose, ConsentSource
 
 
 @organisation_view("core.portal.view")
@@ -38,11 +41,39 @@ def my_pages(request: OrganisationRequest) -> HttpResponse:
     # The user's own record first, then the wards.
     people.sort(key=lambda p: (p.pk not in access.own_person_ids, p.first_name, p.last_name))
     today = today_in(organisation)
+    purposes = list(ConsentPurpose.objects.filter(organisation=organisation, is_active=True))
+    open_consents: dict[int, set[int]] = {}
+    for person_id, purpose_id in Consent.objects.filter(
+        organisation=organisation, person__in=people, withdrawn_at__isnull=True
+    ).values_list("person_id", "purpose_id"):
+        open_consents.setdefault(person_id, set()).add(purpose_id)
     for person in people:
         person.is_self = person.pk in access.own_person_ids
         person.age = age_on(person.birth_date, today)
         person.can_change = policy.can(access, "core.person.change", person)
+        person.consent_choices = [
+            (purpose, purpose.pk in open_consents.get(person.pk, set())) for purpose in purposes
+        ]
     return render(request, "core/portal/my_pages.html", {"people": people})
+
+
+@organisation_view("core.portal.view")
+@require_POST
+def person_consents(request: OrganisationRequest, person_id: int) -> HttpResponse:
+    """Give or withdraw consents for oneself or a ward (GDPR-01, source "My pages")."""
+    organisation = request.organisation
+    access = request.access
+    person = get_object_or_404(Person, organisation=organisation, pk=person_id)
+    policy.require(access, "core.person.change", person)
+    if person.pk not in access.person_ids:
+        raise Http404
+    wanted = [value for value in request.POST.getlist("purpose") if value.isdigit()]
+    given, withdrawn = register.set_consents(
+        person, wanted, actor=Actor.from_request(request), source=ConsentSource.PORTAL
+    )
+    if given or withdrawn:
+        messages.success(request, _("The consents of %(name)s have been saved.") % {"name": person})
+    return redirect("org:portal", org_slug=organisation.slug)
 
 
 @organisation_view("core.portal.view")
