@@ -42,7 +42,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
@@ -60,8 +60,8 @@ from forening.core.models import (
     MemberStatus,
     Organisation,
     Person,
-    PersonKind,
     Section,
+    person_name_key,
 )
 from forening.members import identity
 from forening.members import services as register
@@ -113,10 +113,7 @@ _COUNTRY_CALLING_CODES = {"SE": "46", "DK": "45"}
 
 
 def _name_key() -> Case:
-    return Case(
-        When(kind=PersonKind.ORGANISATION, then=Lower("organisation_name")),
-        default=Lower("last_name"),
-    )
+    return person_name_key()
 
 
 SORT_CHOICES = (
