@@ -417,25 +417,7 @@ class SearchForm(BootstrapMixin, forms.Form):
             ),
         }
         # Keep a reading order: text, status, membership, age, groups, dates, consents.
-        order = [
-            "q",
-            "status",
-            "membership_type",
-            "age_min",
-            "age_max",
-            "born_from",
-            "born_to",
-            "gender",
-            "section",
-            "group",
-            "tag",
-            "joined_from",
-            "joined_to",
-            "missing",
-            "consent_given",
-            "consent_withdrawn",
-            "sort",
-        ]
+        order = PARAMETERS
         merged = {**self.fields, **fields}
         self.fields = {name: merged[name] for name in order}
 

@@ -9,6 +9,8 @@ List pages run a fixed number of queries, whatever the number of rows.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -112,35 +114,53 @@ def register_settings(request: OrganisationRequest) -> HttpResponse:
 # --- membership types ---------------------------------------------------------------------
 
 
-@organisation_view("members.settings.change")
-def membership_type_edit(request: OrganisationRequest, type_id: int | None = None) -> HttpResponse:
-    organisation = request.organisation
+def _named_setting_edit(
+    request: OrganisationRequest,
+    instance: Any,
+    *,
+    form_class: Any,
+    save: Callable[..., Any],
+    remove: Callable[..., str],
+    saved_message: str,
+    template: str,
+) -> HttpResponse:
+    """Create or edit a membership type or consent purpose: save, or remove (deactivated
+    instead when in use). `saved_message` has a %(name)s placeholder."""
     actor = Actor.from_request(request)
-    if type_id is None:
-        membership_type = MembershipType(organisation=organisation)
-    else:
-        membership_type = get_object_or_404(MembershipType, organisation=organisation, pk=type_id)
-    title = membership_type.name
-    if request.method == "POST" and type_id is not None and "remove" in request.POST:
-        result = configuration.remove_membership_type(membership_type, actor=actor)
+    is_new = instance.pk is None
+    title = instance.name
+    if request.method == "POST" and not is_new and "remove" in request.POST:
+        result = remove(instance, actor=actor)
         messages.success(request, _removed_message(result, title))
         return _settings_redirect(request)
-    form = MembershipTypeForm(request.POST or None, instance=membership_type)
+    form = form_class(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         try:
-            configuration.save_membership_type(form.instance, actor=actor)
+            save(form.instance, actor=actor)
         except ValidationError as error:
             add_validation_error(form, error)
         else:
-            messages.success(
-                request,
-                _("The membership type “%(name)s” has been saved.") % {"name": form.instance.name},
-            )
+            messages.success(request, saved_message % {"name": form.instance.name})
             return _settings_redirect(request)
-    return render(
+    return render(request, template, {"form": form, "title": title, "is_new": is_new})
+
+
+@organisation_view("members.settings.change")
+def membership_type_edit(request: OrganisationRequest, type_id: int | None = None) -> HttpResponse:
+    organisation = request.organisation
+    membership_type = (
+        MembershipType(organisation=organisation)
+        if type_id is None
+        else get_object_or_404(MembershipType, organisation=organisation, pk=type_id)
+    )
+    return _named_setting_edit(
         request,
-        "members/settings/membership_type_form.html",
-        {"form": form, "title": title, "is_new": type_id is None},
+        membership_type,
+        form_class=MembershipTypeForm,
+        save=configuration.save_membership_type,
+        remove=configuration.remove_membership_type,
+        saved_message=_("The membership type “%(name)s” has been saved."),
+        template="members/settings/membership_type_form.html",
     )
 
 
@@ -269,32 +289,19 @@ def consent_purpose_edit(
     request: OrganisationRequest, purpose_id: int | None = None
 ) -> HttpResponse:
     organisation = request.organisation
-    actor = Actor.from_request(request)
-    if purpose_id is None:
-        purpose = ConsentPurpose(organisation=organisation)
-    else:
-        purpose = get_object_or_404(ConsentPurpose, organisation=organisation, pk=purpose_id)
-    title = purpose.name
-    if request.method == "POST" and purpose_id is not None and "remove" in request.POST:
-        result = configuration.remove_consent_purpose(purpose, actor=actor)
-        messages.success(request, _removed_message(result, title))
-        return _settings_redirect(request)
-    form = ConsentPurposeForm(request.POST or None, instance=purpose)
-    if request.method == "POST" and form.is_valid():
-        try:
-            configuration.save_consent_purpose(form.instance, actor=actor)
-        except ValidationError as error:
-            add_validation_error(form, error)
-        else:
-            messages.success(
-                request,
-                _("The consent purpose “%(name)s” has been saved.") % {"name": form.instance.name},
-            )
-            return _settings_redirect(request)
-    return render(
+    purpose = (
+        ConsentPurpose(organisation=organisation)
+        if purpose_id is None
+        else get_object_or_404(ConsentPurpose, organisation=organisation, pk=purpose_id)
+    )
+    return _named_setting_edit(
         request,
-        "members/settings/consent_purpose_form.html",
-        {"form": form, "title": title, "is_new": purpose_id is None},
+        purpose,
+        form_class=ConsentPurposeForm,
+        save=configuration.save_consent_purpose,
+        remove=configuration.remove_consent_purpose,
+        saved_message=_("The consent purpose “%(name)s” has been saved."),
+        template="members/settings/consent_purpose_form.html",
     )
 
 
