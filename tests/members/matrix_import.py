@@ -19,8 +19,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "member-import": OFFICE,
     "member-import-map": OFFICE,
     "member-import-preview": OFFICE,
+    "member-import-discard": OFFICE,
 }
-POST_ONLY: set[str] = set()
+POST_ONLY: set[str] = {"member-import-discard"}
 
 CSV = "Förnamn;Efternamn;E-post\r\nMatris;Testsson;matris@example.se\r\n".encode("cp1252")
 
@@ -37,7 +38,7 @@ def _uploaded_import(world: World) -> MemberImport:
 
 
 def kwargs(name: str, world: World) -> dict[str, Any] | None:
-    if name in ("member-import-map", "member-import-preview"):
+    if name in ("member-import-map", "member-import-preview", "member-import-discard"):
         return {"import_id": _uploaded_import(world).pk}
     return None
 
@@ -47,6 +48,6 @@ def valid_post(name: str, world: World) -> dict[str, Any] | None:
         return {"file": SimpleUploadedFile("medlemmar.csv", CSV, content_type="text/csv")}
     if name == "member-import-map":
         return {"column_0": "first_name", "column_1": "last_name", "column_2": "email"}
-    if name == "member-import-preview":
+    if name in ("member-import-preview", "member-import-discard"):
         return {}
     return None

@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.utils.html import escape
 from django_scopes import scope, scopes_disabled
 
-from forening.core.models import Person
+from forening.core.context import Actor
+from forening.core.models import AuditEvent, Person
+from forening.members import importing
 from forening.members.models import ImportStatus, MemberImport
 from tests.conftest import World
 from tests.members.test_import import csv_file, pnr, xlsx
@@ -315,10 +317,95 @@ def test_another_associations_import_is_not_found(admin_client, world):
         foreign = MemberImport(organisation=world.other_org, original_name="x.csv")
         foreign.file.save("x.csv", ContentFile(b"F\xf6rnamn\nA\n"), save=False)
         foreign.save()
-    for name in ("member-import-map", "member-import-preview"):
+    for name in ("member-import-map", "member-import-preview", "member-import-discard"):
         target = url(world, name, import_id=foreign.pk)
-        assert admin_client.get(target).status_code == 404
+        assert admin_client.get(target).status_code == (405 if "discard" in name else 404)
         assert admin_client.post(target, {"column_0": "first_name"}).status_code == 404
     with scope(organisation=world.other_org.pk):
         foreign.refresh_from_db()
     assert foreign.status == ImportStatus.UPLOADED
+
+
+def uploaded_files(settings: Any) -> list[Any]:
+    return [p for p in (settings.MEDIA_ROOT / "imports").rglob("*") if p.is_file()]
+
+
+def test_cancelling_an_import_deletes_the_file_and_ends_it(
+    admin_client, world, settings, django_capture_on_commit_callbacks
+):
+    # given: an uploaded file, mapped and previewed
+    upload(admin_client, world, xlsx(good_rows(2)))
+    with scopes_disabled():
+        member_import = MemberImport.objects.get(organisation=world.org)
+    preview = url(world, "member-import-preview", import_id=member_import.pk)
+    assert "Cancel the import" in admin_client.get(preview).content.decode()
+    assert uploaded_files(settings)
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            url(world, "member-import-discard", import_id=member_import.pk)
+        )
+    # then
+    assert response["Location"] == url(world, "member-import")
+    assert messages_of(response) == ["The import was cancelled and the file deleted."]
+    member_import.refresh_from_db()
+    assert member_import.status == ImportStatus.DISCARDED
+    assert not member_import.file
+    assert not uploaded_files(settings)
+    assert org_people(world) == []
+    with scopes_disabled():
+        assert AuditEvent.objects.filter(action="members.import.discarded").count() == 1
+    # and: the steps of a cancelled import lead back to the upload page; nothing is imported
+    for name in ("member-import-map", "member-import-preview"):
+        response = admin_client.post(url(world, name, import_id=member_import.pk))
+        assert response.status_code == 302
+        assert response["Location"] == url(world, "member-import")
+    assert org_people(world) == []
+    assert "Discarded" in admin_client.get(url(world, "member-import")).content.decode()
+
+
+def test_an_imported_file_cannot_be_cancelled(admin_client, world):
+    member_import = stored_import(
+        world, xlsx(good_rows(1)), mapping={"0": "first_name", "1": "last_name"}
+    )
+    admin_client.post(url(world, "member-import-preview", import_id=member_import.pk))
+    response = admin_client.post(url(world, "member-import-discard", import_id=member_import.pk))
+    assert messages_of(response)[-1] == "This file has already been imported."
+    member_import.refresh_from_db()
+    assert member_import.status == ImportStatus.COMMITTED
+    assert len(org_people(world)) == 1
+
+
+def test_uploads_left_for_a_day_are_discarded_with_their_files(
+    world, settings, django_capture_on_commit_callbacks
+):
+    # given: one upload of yesterday, one of now, in two associations
+    old = stored_import(world, xlsx(good_rows(1)), name="gammal.xlsx")
+    fresh = stored_import(world, xlsx(good_rows(1)), name="ny.xlsx")
+    with scopes_disabled():
+        MemberImport.objects.filter(pk=old.pk).update(
+            created_at=old.created_at - importing.STALE_IMPORT_AGE
+        )
+        foreign = MemberImport(organisation=world.other_org, original_name="x.csv")
+        foreign.file.save("x.csv", ContentFile(b"F\xf6rnamn\nA\n"), save=False)
+        foreign.save()
+        MemberImport.objects.filter(pk=foreign.pk).update(
+            created_at=foreign.created_at - importing.STALE_IMPORT_AGE
+        )
+    assert len(uploaded_files(settings)) == 3
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        count = importing.discard_stale_imports(actor=Actor.system("test"))
+    # then
+    assert count == 2
+    with scopes_disabled():
+        statuses = dict(MemberImport.objects.values_list("original_name", "status"))
+        assert AuditEvent.objects.filter(action="members.import.discarded").count() == 2
+    assert statuses == {
+        "gammal.xlsx": ImportStatus.DISCARDED,
+        "ny.xlsx": ImportStatus.UPLOADED,
+        "x.csv": ImportStatus.DISCARDED,
+    }
+    assert [p.name for p in uploaded_files(settings)] == [fresh.file.name.rsplit("/", 1)[-1]]
+    # and again: nothing left to do
+    assert importing.discard_stale_imports(actor=Actor.system("test")) == 0

@@ -33,6 +33,8 @@ from forening.members.models import (
     AttributeKind,
     AttributeValue,
     Consent,
+    ImportStatus,
+    MemberImport,
     Note,
     NoteAttachment,
     StatusChange,
@@ -599,6 +601,22 @@ def test_command_all_covers_only_associations_with_a_rule(db: Any) -> None:
     assert "utan-regel" not in output
     with scopes_disabled():
         assert Person.objects.filter(organisation=without, anonymised_at__isnull=True).count() == 1
+
+
+def test_command_all_also_deletes_uploads_left_unimported_for_a_day(db: Any) -> None:
+    with scopes_disabled():
+        organisation = OrganisationFactory(slug="uppladdat")
+        stale = MemberImport.objects.create(organisation=organisation, original_name="m.csv")
+        MemberImport.objects.filter(pk=stale.pk).update(
+            created_at=timezone.now() - dt.timedelta(days=2)
+        )
+    assert "1 unimported uploads older than a day would be deleted" in _command(
+        "--all", "--dry-run"
+    )
+    assert "1 unimported uploads older than a day deleted" in _command("--all")
+    assert "0 unimported uploads older than a day deleted" in _command("--all")
+    with scopes_disabled():
+        assert MemberImport.objects.get(pk=stale.pk).status == ImportStatus.DISCARDED
 
 
 def test_command_errors(db: Any) -> None:

@@ -452,6 +452,30 @@ def test_bulk_ignores_people_and_refuses_tags_and_groups_of_another_association(
         assert stranger.status == MemberStatus.ACTIVE
 
 
+def test_bulk_all_passes_the_search_as_a_subquery_not_a_list_of_ids(admin_client, world):
+    """Everyone a search finds can be thousands: no read may carry one parameter per person
+    (SQLite refuses more than 32,766)."""
+    for number in range(40):
+        member(world, first_name=f"Person{number}", gender="female")
+    member(world, first_name="Carl", gender="male")
+    selects: list[int] = []
+
+    def count_parameters(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("SELECT"):
+            selects.append(len(params or ()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count_parameters):
+        response = bulk(
+            admin_client, world, action="tag", new_tag="Alla", scope="all", query="gender=female"
+        )
+    assert "Tagged 40 people with" in messages_of(response)[0]
+    assert selects
+    assert max(selects) < 20
+    with in_org(world):
+        assert Tagging.objects.filter(tag__name="Alla").count() == 40
+
+
 def test_bulk_all_uses_only_search_parameters_of_this_association(admin_client, world):
     """ "All matching" re-runs the search; a foreign id in it finds nobody."""
     with scopes_disabled():

@@ -652,6 +652,7 @@ AUDIT_ACTION_LABELS = {
     "members.note.added": _("Note added"),
     "members.export": _("Members exported"),
     "members.import": _("Members imported"),
+    "members.import.discarded": _("Import cancelled; the file was deleted"),
     "members.privacy.extract": _("Register extract"),
     "members.privacy.anonymised": _("Personal data removed (anonymised)"),
     "members.retention.applied": _("Retention rule applied"),

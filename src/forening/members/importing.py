@@ -37,11 +37,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
-from django.db.models.functions import Lower
+from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_scopes import scopes_disabled
 from openpyxl.utils.datetime import from_excel
 
 from forening.core import audit, sequences
@@ -963,6 +964,11 @@ def _person_key(person: Person) -> tuple[Any, ...]:
     return ("p", email, person.first_name.lower(), person.last_name.lower(), person.birth_date)
 
 
+# Joins e-mail and names for matching; a name holding it only fetches an extra
+# candidate, which the full key then tells apart.
+_NAME_SEPARATOR = "\x1f"
+
+
 def _chunks(values: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
     items = list(values)
     for start in range(0, len(items), size):
@@ -1221,19 +1227,27 @@ class _Importer:
                 by_index[found.identity_number_index] = found
         by_key: dict[tuple[Any, ...], list[Person]] = defaultdict(list)
         fetched: set[int] = set()
-        # By name, in chunks of rows sorted by last name (a handful of queries for any file).
+        # By e-mail and name (the bucket `_candidates` chooses in), a query per 2,000 rows:
+        # the key is matched whole, so only these people are read, not every namesake.
         unmatched = [row for row in rows if not (row.index and row.index in by_index)]
-        named = sorted(
-            (row.match_key[3], row.match_key[2]) for row in unmatched if row.match_key[0] == "p"
+        keys = sorted(
+            {
+                _NAME_SEPARATOR.join(row.match_key[1:4])
+                for row in unmatched
+                if row.match_key[0] == "p"
+            }
         )
-        for chunk in _chunks(named, 2000):
+        for chunk in _chunks(keys, 2000):
             query: Any = alive.annotate(
-                _last=Lower("last_name"), _first=Lower("first_name")
-            ).filter(
-                _last__in={last for last, _first in chunk},
-                _first__in={first for _last, first in chunk},
-                kind=PersonKind.PERSON,
-            )
+                _key=Concat(
+                    Lower("email"),
+                    models.Value(_NAME_SEPARATOR),
+                    Lower("first_name"),
+                    models.Value(_NAME_SEPARATOR),
+                    Lower("last_name"),
+                    output_field=models.TextField(),
+                )
+            ).filter(_key__in=chunk, kind=PersonKind.PERSON)
             for candidate in query:
                 if candidate.pk not in fetched:
                     fetched.add(candidate.pk)
@@ -2133,15 +2147,72 @@ def commit_import(member_import: MemberImport, *, actor: Actor) -> ImportReport:
     )
     if report.committed:
         # The file holds personal data (identity numbers in clear): it goes once imported.
-        stored, storage = locked.file.name, locked.file.storage
-        transaction.on_commit(lambda: storage.delete(stored) if stored else None)
-        locked.file = ""
+        _forget_file(locked)
         locked.status = ImportStatus.COMMITTED
         locked.committed_at = timezone.now()
         locked.result = report.as_dict()
         locked.save(update_fields=["file", "status", "committed_at", "result"])
         member_import.status = locked.status
     return report
+
+
+def _forget_file(member_import: MemberImport) -> None:
+    """Delete the stored upload once the transaction commits (it holds personal data)."""
+    stored, storage = member_import.file.name, member_import.file.storage
+    if stored:
+        transaction.on_commit(lambda: storage.delete(stored))
+    member_import.file = ""
+
+
+@audit.in_name_of_actor
+@transaction.atomic
+def discard_import(member_import: MemberImport, *, actor: Actor) -> None:
+    """Cancel an upload that has not been imported: its file is deleted, the row stays as a
+    record that it was uploaded and discarded."""
+    locked = MemberImport.objects.select_for_update().get(
+        pk=member_import.pk, organisation=member_import.organisation
+    )
+    if locked.status == ImportStatus.COMMITTED:
+        raise services.RegisterError(_("This file has already been imported."))
+    if locked.status == ImportStatus.DISCARDED:
+        return
+    _forget_file(locked)
+    locked.status = ImportStatus.DISCARDED
+    locked.save(update_fields=["file", "status"])
+    audit.record(actor, "members.import.discarded", locked, organisation=locked.organisation)
+    member_import.status, member_import.file = locked.status, locked.file
+
+
+STALE_IMPORT_AGE = dt.timedelta(hours=24)
+
+
+@transaction.atomic
+def discard_stale_imports(*, actor: Actor, now: dt.datetime | None = None) -> int:
+    """Discard every upload, in any association, left unimported for a day: a spreadsheet of
+    members (identity numbers in clear) is not kept because someone closed the tab."""
+    cutoff = (now or timezone.now()) - STALE_IMPORT_AGE
+    with scopes_disabled():
+        stale = list(
+            MemberImport.objects.select_for_update()
+            .filter(status=ImportStatus.UPLOADED, created_at__lt=cutoff)
+            .select_related("organisation")
+        )
+        for member_import in stale:
+            _forget_file(member_import)
+            member_import.status = ImportStatus.DISCARDED
+        MemberImport.objects.bulk_update(stale, ["file", "status"])
+        by_organisation: dict[int, list[MemberImport]] = defaultdict(list)
+        for member_import in stale:
+            by_organisation[member_import.organisation_id].append(member_import)
+        for imports in by_organisation.values():
+            audit.record_many(
+                actor,
+                "members.import.discarded",
+                list(imports),
+                organisation=imports[0].organisation,
+                reason="not imported within a day",
+            )
+    return len(stale)
 
 
 __all__ = [
@@ -2154,6 +2225,8 @@ __all__ = [
     "check_mapping",
     "commit_import",
     "create_import",
+    "discard_import",
+    "discard_stale_imports",
     "field_choices",
     "guess_mapping",
     "import_members",

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -540,6 +541,14 @@ def change_status(
     return result.changed[0]
 
 
+def _id_set(person_ids: Iterable[int] | QuerySet[Any]) -> Any:
+    """People's ids for `pk__in`: a query of ids stays a subquery, so "everyone the search
+    finds" is never a list of thousands of parameters (SQLite allows 32,766)."""
+    if isinstance(person_ids, QuerySet):
+        return person_ids
+    return list(person_ids)
+
+
 @audit.in_name_of_actor
 @transaction.atomic
 def change_status_many(
@@ -565,7 +574,7 @@ def change_status_many(
         raise RegisterError(_("Give a reason for ending the membership."))
     people = list(
         Person.objects.select_for_update()
-        .filter(organisation=organisation, pk__in=list(person_ids))
+        .filter(organisation=organisation, pk__in=_id_set(person_ids))
         .order_by("pk")
     )
     result = StatusResult()
@@ -824,13 +833,10 @@ def add_to_group(
         raise RegisterError(_("Choose a group in this association."))
     if role not in GroupRole.values:
         raise RegisterError(_("Unknown role in the group."))
-    ids = set(
-        Person.objects.filter(organisation=organisation, pk__in=list(person_ids)).values_list(
-            "pk", flat=True
-        )
-    )
+    people = Person.objects.filter(organisation=organisation, pk__in=_id_set(person_ids))
+    ids = set(people.values_list("pk", flat=True))
     already = set(
-        GroupMembership.objects.filter(group=group, person_id__in=ids).values_list(
+        GroupMembership.objects.filter(group=group, person_id__in=people.values("pk")).values_list(
             "person_id", flat=True
         )
     )
@@ -886,13 +892,12 @@ def tag_people(
 ) -> int:
     if tag.organisation_id != organisation.pk:
         raise RegisterError(_("Choose a tag in this association."))
-    ids = set(
-        Person.objects.filter(organisation=organisation, pk__in=list(person_ids)).values_list(
-            "pk", flat=True
-        )
-    )
+    people = Person.objects.filter(organisation=organisation, pk__in=_id_set(person_ids))
+    ids = set(people.values_list("pk", flat=True))
     already = set(
-        Tagging.objects.filter(tag=tag, person_id__in=ids).values_list("person_id", flat=True)
+        Tagging.objects.filter(tag=tag, person_id__in=people.values("pk")).values_list(
+            "person_id", flat=True
+        )
     )
     new = [
         Tagging(organisation=organisation, tag=tag, person_id=pk) for pk in sorted(ids - already)

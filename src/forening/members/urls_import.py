@@ -12,4 +12,9 @@ urlpatterns = [
         importing.import_preview,
         name="member-import-preview",
     ),
+    path(
+        "office/members/import/<int:import_id>/discard/",
+        importing.import_discard,
+        name="member-import-discard",
+    ),
 ]

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from forening.core.context import Actor
 from forening.core.forms_base import BootstrapMixin
@@ -118,6 +119,8 @@ def import_upload(request: OrganisationRequest) -> HttpResponse:
 def import_map(request: OrganisationRequest, import_id: int) -> HttpResponse:
     organisation = request.organisation
     member_import = _get_import(request, import_id)
+    if gone := _discarded(request, member_import):
+        return gone
     if member_import.status != ImportStatus.UPLOADED:
         return redirect(
             "org:member-import-preview", org_slug=organisation.slug, import_id=member_import.pk
@@ -159,10 +162,33 @@ def import_map(request: OrganisationRequest, import_id: int) -> HttpResponse:
 
 
 @organisation_view("members.import")
+@require_POST
+def import_discard(request: OrganisationRequest, import_id: int) -> HttpResponse:
+    organisation = request.organisation
+    member_import = _get_import(request, import_id)
+    try:
+        importing.discard_import(member_import, actor=Actor.from_request(request))
+    except RegisterError as error:
+        messages.info(request, str(error))
+    else:
+        messages.success(request, _("The import was cancelled and the file deleted."))
+    return redirect("org:member-import", org_slug=organisation.slug)
+
+
+def _discarded(request: OrganisationRequest, member_import: MemberImport) -> HttpResponse | None:
+    if member_import.status != ImportStatus.DISCARDED:
+        return None
+    messages.info(request, _("This import was cancelled and its file deleted. Upload it again."))
+    return redirect("org:member-import", org_slug=request.organisation.slug)
+
+
+@organisation_view("members.import")
 def import_preview(request: OrganisationRequest, import_id: int) -> HttpResponse:
     organisation = request.organisation
     member_import = _get_import(request, import_id)
     actor = Actor.from_request(request)
+    if gone := _discarded(request, member_import):
+        return gone
     if member_import.status != ImportStatus.UPLOADED:
         if request.method == "POST":
             messages.info(request, _("This file has already been imported."))

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -328,10 +329,12 @@ def search(request: OrganisationRequest, **kwargs: Any) -> HttpResponse:
 # --- bulk actions -------------------------------------------------------------------
 
 
-def _bulk_people(organisation: Organisation, cleaned: dict[str, Any]) -> list[int]:
+def _bulk_people(organisation: Organisation, cleaned: dict[str, Any]) -> Any:
+    """The ids the action applies to: the ticked people, or everyone the search finds as
+    a subquery (the services never receive the whole list)."""
     if cleaned["scope"] == "all":
         query = _safe_query(cleaned.get("query") or "")
-        return list(engine.search_people(organisation, query).values_list("pk", flat=True))
+        return engine.search_people(organisation, query).order_by().values("pk")
     return list(cleaned.get("person") or [])
 
 
@@ -371,7 +374,7 @@ def bulk(request: OrganisationRequest, **kwargs: Any) -> HttpResponse:
     if action == "status":
         policy.require(request.access, "members.status.change")
     ids = _bulk_people(organisation, cleaned)
-    if not ids:
+    if not (ids.exists() if isinstance(ids, QuerySet) else ids):
         messages.info(request, _("Nobody to change."))
         return redirect(back)
     try:

@@ -1,4 +1,5 @@
-"""`forening apply-retention`: anonymise former members under an association's retention rule.
+"""`forening apply-retention`: anonymise former members under an association's retention rule,
+and delete uploaded member files that were left unimported for a day.
 
 Idempotent (a second run finds nobody), so it suits a daily cron job or timer:
 `forening apply-retention --all`.
@@ -9,18 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import translation
-from django_scopes import scope
+from django.utils import timezone, translation
+from django_scopes import scope, scopes_disabled
 
 from forening.core.context import Actor
 from forening.core.models import Organisation
-from forening.members import privacy
+from forening.members import importing, privacy
+from forening.members.models import ImportStatus, MemberImport
 
 
 class Command(BaseCommand):
     help = (
         "Remove the personal data of former members whose association's retention rule says "
-        "they left long enough ago. --dry-run only lists them."
+        "they left long enough ago, and delete member spreadsheets uploaded for import but left "
+        "unimported for a day. --dry-run only lists them."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -74,3 +77,19 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"In all: {total} former members {verb} in {len(organisations)} associations."
             )
+
+        self._stale_imports(options, dry_run=dry_run, actor=actor)
+
+    def _stale_imports(self, options: dict[str, Any], *, dry_run: bool, actor: Actor) -> None:
+        if options["org"]:
+            return  # uploads are cleared for every association at once, by --all
+        if dry_run:
+            with scopes_disabled():
+                cutoff = timezone.now() - importing.STALE_IMPORT_AGE
+                count = MemberImport.objects.filter(
+                    status=ImportStatus.UPLOADED, created_at__lt=cutoff
+                ).count()
+            self.stdout.write(f"{count} unimported uploads older than a day would be deleted.")
+            return
+        count = importing.discard_stale_imports(actor=actor)
+        self.stdout.write(f"{count} unimported uploads older than a day deleted.")
