@@ -40,7 +40,7 @@ format: $(BIN)/forening
 	$(BIN)/ruff check --fix src tests
 
 typecheck: $(BIN)/forening
-	$(BIN)/mypy src/forening/core/services.py src/forening/core/policy.py src/forening/core/money.py src/forening/core/crypto.py src/forening/core/audit.py src/forening/core/security.py src/forening/core/sequences.py src/forening/members/services.py src/forening/members/identity.py src/forening/members/status.py src/forening/members/attributes.py src/forening/members/dates.py
+	$(BIN)/mypy src/forening/core/services.py src/forening/core/policy.py src/forening/core/money.py src/forening/core/crypto.py src/forening/core/audit.py src/forening/core/security.py src/forening/core/sequences.py src/forening/members/services.py src/forening/members/identity.py src/forening/members/status.py src/forening/members/attributes.py src/forening/members/dates.py src/forening/ledger/services.py src/forening/ledger/checks.py src/forening/ledger/sie.py src/forening/ledger/sie_export.py src/forening/ledger/chart.py src/forening/billing/ocr.py src/forening/billing/swish_qr.py
 
 # Extract new strings into the .po files (needs GNU gettext: apt-get install gettext).
 messages: $(BIN)/forening

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "forening.core",
     "forening.households",
     "forening.members",
+    "forening.ledger",
+    "forening.fees",
 ]
 
 MIDDLEWARE = [

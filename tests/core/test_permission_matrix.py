@@ -17,6 +17,7 @@ from forening.core import policy, urls_org
 from forening.core.models import Role, RoleAssignment
 from tests.conftest import PERSONAS, World
 from tests.factories.core import RoleAssignmentFactory, UserFactory
+from tests.ledger import matrix_books
 from tests.members import matrix_import, matrix_member, matrix_privacy, matrix_search
 
 OK, FORBIDDEN, NOT_FOUND, LOGIN = "ok", 403, 404, "login"
@@ -69,7 +70,7 @@ POST_ONLY = {"role-revoke", "portal-consents"}
 
 # The member register's pages bring their own rows (one module per area, so the areas can
 # grow without touching each other).
-REGISTER_MATRICES = [matrix_search, matrix_member, matrix_import, matrix_privacy]
+REGISTER_MATRICES = [matrix_search, matrix_member, matrix_import, matrix_privacy, matrix_books]
 for _matrix in REGISTER_MATRICES:
     EXPECTED.update(_matrix.EXPECTED)
     POST_ONLY |= _matrix.POST_ONLY

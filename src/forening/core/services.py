@@ -104,9 +104,11 @@ def create_organisation(
         RoleAssignment.objects.create(
             organisation=organisation, user=admin, role=Role.ADMIN, granted_by=actor.user
         )
+        from forening.ledger.services import ensure_chart
         from forening.members.services import ensure_membership_types
 
         ensure_membership_types(organisation)
+        ensure_chart(organisation)
     audit.record(actor, "core.organisation.created_with_admin", organisation, admin=email)
     return NewOrganisation(organisation, admin, password_setup_url(admin))
 

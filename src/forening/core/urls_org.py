@@ -3,6 +3,7 @@
 from django.urls import path
 
 from forening.core.views import leader, office, portal
+from forening.ledger import urls as ledger_urls
 from forening.members import urls as member_urls
 
 app_name = "org"
@@ -28,4 +29,6 @@ urlpatterns = [
     path("my/people/<int:person_id>/consents/", portal.person_consents, name="portal-consents"),
     # The member register (REG-*, GDPR-01/02): office/members/…, office/register/…
     *member_urls.urlpatterns,
+    # The books (ACC-01, ACC-02): office/books/…
+    *ledger_urls.urlpatterns,
 ]

@@ -1,0 +1,15 @@
+"""The books' service tests read messages in English (the msgids); pages still follow
+the user's language through the middleware."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def _english_messages() -> Iterator[None]:
+    with translation.override("en"):
+        yield
