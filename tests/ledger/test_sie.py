@@ -31,7 +31,8 @@ from forening.ledger.sie import (
 )
 
 # The repository's CI clones main with shared/ beside it, as on the developers' machines.
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference-data" / "sie"
+# Copies of shared/reference-data/sie (see its SOURCES.md), kept with the tests.
+REFERENCE = Path(__file__).resolve().parent / "data" / "sie"
 
 COMPANY = Company(
     name='IK Östra "Blå" Fotbollsförening',
