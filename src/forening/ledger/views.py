@@ -37,9 +37,7 @@ def _years(organisation: Any) -> list[FiscalYear]:
     )
 
 
-def _current_year(
-    organisation: Any, years: list[FiscalYear], chosen: str | None
-) -> FiscalYear | None:
+def _current_year(years: list[FiscalYear], chosen: str | None) -> FiscalYear | None:
     if chosen and chosen.isdigit():
         for year in years:
             if year.pk == int(chosen):
@@ -71,7 +69,7 @@ def accounts(request: OrganisationRequest, **kwargs: Any) -> HttpResponse:
     organisation = request.organisation
     services.ensure_chart(organisation)
     years = _years(organisation)
-    year = _current_year(organisation, years, request.GET.get("year"))
+    year = _current_year(years, request.GET.get("year"))
     rows = Account.objects.filter(organisation=organisation).order_by("number")
     if year is not None:
         in_year = Q(
@@ -95,7 +93,7 @@ def accounts(request: OrganisationRequest, **kwargs: Any) -> HttpResponse:
 def journal(request: OrganisationRequest, **kwargs: Any) -> HttpResponse:
     organisation = request.organisation
     years = _years(organisation)
-    year = _current_year(organisation, years, request.GET.get("year"))
+    year = _current_year(years, request.GET.get("year"))
     series = request.GET.get("series", "")
     vouchers = Voucher.objects.none()
     if year is not None:
