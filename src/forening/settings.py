@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "forening.members",
     "forening.ledger",
     "forening.fees",
+    "forening.billing",
+    "forening.payments",
 ]
 
 MIDDLEWARE = [
@@ -248,6 +250,9 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "django.security": {"level": "INFO"},
         "django.utils.autoreload": {"level": "WARNING"},
+        # WeasyPrint reports every page it lays out at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

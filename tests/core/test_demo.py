@@ -13,6 +13,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, F, Max, Min
+from django.test import override_settings
 from django.utils import timezone
 from django_scopes import scopes_disabled
 from faker import Faker
@@ -66,7 +67,10 @@ def database_state() -> dict[str, tuple[int, object]]:
 def demo_org(django_db_setup, django_db_blocker) -> Organisation:
     """One demo for the whole module (building it takes a few seconds), rolled back at the
     end; each test runs in a savepoint inside it and sees it unchanged."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    # Tasks are queued as under `forening demo`: the tests' immediate backend would render
+    # and e-mail a PDF for every reminder of the demo's year of invoicing.
+    tasks = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    with django_db_blocker.unblock(), override_settings(TASKS=tasks), transaction.atomic():
         result = demo.build_demo()
         assert result.created
         yield result.organisation

@@ -15,6 +15,7 @@ from django_scopes import scopes_disabled
 
 from forening.core import policy, urls_org
 from forening.core.models import Role, RoleAssignment
+from tests.billing import matrix_billing
 from tests.conftest import PERSONAS, World
 from tests.factories.core import RoleAssignmentFactory, UserFactory
 from tests.ledger import matrix_books
@@ -70,7 +71,14 @@ POST_ONLY = {"role-revoke", "portal-consents"}
 
 # The member register's pages bring their own rows (one module per area, so the areas can
 # grow without touching each other).
-REGISTER_MATRICES = [matrix_search, matrix_member, matrix_import, matrix_privacy, matrix_books]
+REGISTER_MATRICES = [
+    matrix_search,
+    matrix_member,
+    matrix_import,
+    matrix_privacy,
+    matrix_books,
+    matrix_billing,
+]
 for _matrix in REGISTER_MATRICES:
     EXPECTED.update(_matrix.EXPECTED)
     POST_ONLY |= _matrix.POST_ONLY

@@ -240,7 +240,14 @@ class Journal(RuleBasedStateMachine):
 
     @invariant()
     def check_ledger_finds_nothing(self) -> None:
-        assert {name: p for name, p in checks.run(self.org).items() if p} == {}
+        # The journal's own checks: invoicing's (open invoices = receivables) do not hold
+        # for the random lines on receivables posted here without invoices.
+        found = {
+            name: check(self.org)
+            for name, check in checks.CHECKS
+            if check.__module__ == checks.__name__
+        }
+        assert {name: p for name, p in found.items() if p} == {}
 
 
 @pytest.mark.django_db

@@ -29,6 +29,7 @@ from django_scopes import scopes_disabled
 from faker import Faker
 from stdnum import luhn
 
+from forening.billing.demo import build_billing
 from forening.core import audit, sequences, services
 from forening.core.context import Actor
 from forening.core.models import (
@@ -351,6 +352,7 @@ def _build(*, seed: int, today: dt.date) -> Organisation:
         guardianships=len(guardianships),
         **counts,
     )
+    build_billing(club, rng=rng, today=today, actor=actor)
     return club
 
 

@@ -657,6 +657,16 @@ AUDIT_ACTION_LABELS = {
     "members.privacy.anonymised": _("Personal data removed (anonymised)"),
     "members.retention.applied": _("Retention rule applied"),
     "members.identity_numbers.reencrypted": _("Identity numbers re-encrypted with a new key"),
+    "billing.invoice.issued": _("Invoice issued"),
+    "billing.invoice.credited": _("Invoice credited"),
+    "billing.invoice.line_added": _("Line added to an invoice"),
+    "billing.run.committed": _("Billing run committed"),
+    "billing.reminders.sent": _("Reminders sent"),
+    "billing.reports.exported": _("Financial reports exported"),
+    "billing.invoices.exported": _("Invoices exported"),
+    "payments.payment.registered": _("Payment registered"),
+    "payments.payment.placed": _("Payment placed"),
+    "payments.payment.reversed": _("Payment reversed"),
 }
 AUDIT_VERB_LABELS = {
     "created": _("%(object)s created"),

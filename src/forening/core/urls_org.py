@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from forening.billing import urls as billing_urls
 from forening.core.views import leader, office, portal
 from forening.ledger import urls as ledger_urls
 from forening.members import urls as member_urls
@@ -31,4 +32,6 @@ urlpatterns = [
     *member_urls.urlpatterns,
     # The books (ACC-01, ACC-02): office/books/…
     *ledger_urls.urlpatterns,
+    # Invoicing, payments and reports (INV-*, PAY-01, ACC-03): office/billing/…
+    *billing_urls.urlpatterns,
 ]

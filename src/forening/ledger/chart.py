@@ -24,6 +24,9 @@ Sweden follows BAS 2026 (NORDIC-FORMATS.md § 6), with these choices:
 - prepaid_income 2970 "Förutbetalda intäkter" rather than 2990: fees paid for the next
   period are prepaid income, which BAS gives its own main account (2972 is its sub-account
   for membership fees); 2990 mixes in accrued expenses.
+- unplaced_payments 2891 (a sub-account of 2890 "Övriga kortfristiga skulder"): money that
+  arrived with no reference anyone can place is owed back to someone until the office
+  finds whom it is from; BAS has no account of its own for it.
 - bad_debts 6351 "Konstaterade förluster på kundfordringar".
 
 Denmark has no common chart for associations. Erhvervsstyrelsen's standardkontoplan is a
@@ -60,6 +63,7 @@ _COMMON_ROLES: tuple[str, ...] = (
     "cash",
     "card_clearing",
     "credit_balances",
+    "unplaced_payments",
     "membership_fees",
     "course_fees",
     "training_fees",
@@ -122,6 +126,8 @@ SWEDEN: tuple[AccountSeed, ...] = (
       "Grants received, not yet used", "S"),
     A("2890", "Övriga kortfristiga skulder", "Anden kortfristet gæld",
       "Other current liabilities", "S"),
+    A("2891", "Ej placerade inbetalningar", "Uplacerede indbetalinger",
+      "Payments not yet placed", "S", "unplaced_payments"),
     A("2970", "Förutbetalda intäkter", "Forudbetalte indtægter", "Prepaid income", "S",
       "prepaid_income"),
     A("2990", "Övriga upplupna kostnader och förutbetalda intäkter", "Skyldige omkostninger",
@@ -209,6 +215,8 @@ DENMARK: tuple[AccountSeed, ...] = (
     A("2650", "Momsredovisning", "Momsafregning", "VAT settlement account", "S"),
     A("2970", "Förutbetalda intäkter", "Forudbetalte indtægter", "Prepaid income", "S",
       "prepaid_income"),
+    A("2891", "Ej placerade inbetalningar", "Uplacerede indbetalinger",
+      "Payments not yet placed", "S", "unplaced_payments"),
     A("2990", "Upplupna kostnader", "Skyldige omkostninger", "Accrued expenses", "S"),
     A("3010", "Medlemsavgifter", "Kontingenter", "Membership fees", "I", "membership_fees"),
     A("3020", "Träningsavgifter", "Træningsgebyrer", "Training fees", "I", "training_fees"),

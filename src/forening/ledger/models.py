@@ -39,6 +39,7 @@ ACCOUNT_ROLE_LABELS = {
     "swish_clearing": _("Swish"),
     "mobilepay_clearing": _("MobilePay payments on their way"),
     "credit_balances": _("Credit balances owed to members"),
+    "unplaced_payments": _("Payments not yet placed"),
     "membership_fees": _("Membership fees"),
     "course_fees": _("Course fees"),
     "training_fees": _("Training fees"),

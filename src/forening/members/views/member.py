@@ -222,6 +222,7 @@ def _member_page(request: OrganisationRequest, person: Person) -> dict[str, Any]
         "records_gender": organisation.records_gender,
     }
     context.update(_household_part(person))
+    context.update(_billing_part(request, person, today))
     context.update(_guardian_part(organisation, person))
     context.update(_group_part(organisation, person, editable))
     context.update(_tag_part(organisation, person, editable))
@@ -247,6 +248,25 @@ def _member_page(request: OrganisationRequest, person: Person) -> dict[str, Any]
     context["history"] = _history(events[:HISTORY_LIMIT], person, fields)
     context["history_has_more"] = len(events) > HISTORY_LIMIT
     return context
+
+
+BILLING_INVOICES = 20
+
+
+def _billing_part(request: OrganisationRequest, person: Person, today: Any) -> dict[str, Any]:
+    """The member's invoices (as payer, or with a line for them) and their ledger (INV-05),
+    for those who may see invoicing."""
+    from forening.billing import services as billing
+
+    if not policy.can(request.access, "billing.view"):
+        return {"billing": None}
+    ledger = billing.member_ledger(request.organisation, person, today=today)
+    invoices = list(billing.invoices_for(request.organisation, person)[:BILLING_INVOICES])
+    return {
+        "billing": ledger,
+        "billing_invoices": invoices,
+        "billing_overdue": {invoice.pk for invoice in invoices if invoice.is_overdue(today)},
+    }
 
 
 def _household_part(person: Person) -> dict[str, Any]:

@@ -1,0 +1,14 @@
+"""Invoicing tests read messages in English (the msgids)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def _english_messages() -> Iterator[None]:
+    with translation.override("en"):
+        yield
