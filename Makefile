@@ -40,7 +40,7 @@ format: $(BIN)/forening
 	$(BIN)/ruff check --fix src tests
 
 typecheck: $(BIN)/forening
-	$(BIN)/mypy src/forening/core/services.py src/forening/core/policy.py src/forening/core/money.py src/forening/core/crypto.py src/forening/core/audit.py src/forening/core/security.py src/forening/core/sequences.py src/forening/members/services.py src/forening/members/identity.py src/forening/members/status.py src/forening/members/attributes.py src/forening/members/dates.py src/forening/ledger/services.py src/forening/ledger/checks.py src/forening/ledger/sie.py src/forening/ledger/sie_export.py src/forening/ledger/chart.py src/forening/billing/ocr.py src/forening/billing/swish_qr.py src/forening/billing/services.py src/forening/billing/runs.py src/forening/billing/reminders.py src/forening/billing/renewal.py src/forening/billing/sending.py src/forening/billing/checks.py src/forening/billing/reports.py src/forening/billing/pdf.py src/forening/payments/services.py
+	$(BIN)/mypy src/forening/core/services.py src/forening/core/policy.py src/forening/core/money.py src/forening/core/crypto.py src/forening/core/audit.py src/forening/core/security.py src/forening/core/sequences.py src/forening/core/bulk.py src/forening/members/services.py src/forening/members/identity.py src/forening/members/status.py src/forening/members/attributes.py src/forening/members/dates.py src/forening/ledger/services.py src/forening/ledger/checks.py src/forening/ledger/sie.py src/forening/ledger/sie_export.py src/forening/ledger/chart.py src/forening/billing/ocr.py src/forening/billing/swish_qr.py src/forening/billing/services.py src/forening/billing/runs.py src/forening/billing/reminders.py src/forening/billing/renewal.py src/forening/billing/sending.py src/forening/billing/checks.py src/forening/billing/reports.py src/forening/billing/pdf.py src/forening/payments/services.py
 
 # Extract new strings into the .po files (needs GNU gettext: apt-get install gettext).
 messages: $(BIN)/forening
@@ -49,8 +49,9 @@ messages: $(BIN)/forening
 # The register benchmark on PostgreSQL (DATABASE_URL, default forening_bench on localhost):
 # builds 400,000 people once, then prints timings against the targets. See README.md.
 bench: $(BIN)/forening
-	$(BIN)/python -m bench.register $(BENCH_ARGS)
-	$(BIN)/python -m bench.billing
+	$(BIN)/python -m bench.register $(BENCH_ARGS); register=$$?; \
+	$(BIN)/python -m bench.billing; billing=$$?; \
+	test $$register -eq 0 -a $$billing -eq 0
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

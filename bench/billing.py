@@ -24,9 +24,10 @@ import os
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
-from bench.register import DEFAULT_DATABASE_URL, PeakMemory, Row, print_table
+from bench.register import DEFAULT_DATABASE_URL, Row, print_table
 
 PREVIEW_S = 30
 COMMIT_S = 60
@@ -38,6 +39,19 @@ FEE_YEAR = 2026
 
 class Rollback(Exception):
     pass
+
+
+class TracedPeak:
+    """The peak of memory allocated by Python (tracemalloc) while the block runs."""
+
+    def __enter__(self) -> TracedPeak:
+        tracemalloc.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        self.mib = peak / 2**20
 
 
 def main() -> int:
@@ -65,6 +79,16 @@ def main() -> int:
             raise Rollback
     except Rollback:
         pass
+    # The rolled-back work left dead rows (every person updated, half a million inserted):
+    # clean up now, as autovacuum would in a while, so that the next run of the register
+    # benchmark is not measured on them.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "VACUUM ANALYZE core_person, households_household, billing_invoice,"
+            " billing_invoiceline, ledger_voucher, ledger_voucherline, core_auditevent"
+        )
     print_table(rows)
     return 0 if all(row.ok is not False for row in rows) else 1
 
@@ -229,18 +253,21 @@ def measure(organisation: object) -> list[Row]:
         fill_to(target)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "year.se"
-            with PeakMemory() as memory:
-                started = time.perf_counter()
-                with path.open("wb") as out:
-                    vouchers = sie_export.export_year(organisation, year, out, actor=actor)
-                seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            with path.open("wb") as out:
+                vouchers = sie_export.export_year(organisation, year, out, actor=actor)
+            seconds = time.perf_counter() - started
+            # Memory in a second, traced run: this process's resident size says nothing
+            # here, as the billing run before left it plenty of freed memory to reuse.
+            with TracedPeak() as memory, path.open("wb") as out:
+                sie_export.export_year(organisation, year, out, actor=actor)
             results[target] = (vouchers, seconds, memory.mib, path.stat().st_size)
     vouchers, seconds, mib, size = results[200_000]
     small = results[100_000]
     rows.append(
         Row(
             f"SIE 4E export, {small[0]:,} vouchers",
-            f"{small[1]:.1f} s, peak +{small[2]:.0f} MiB",
+            f"{small[1]:.1f} s, peak +{small[2]:.1f} MiB",
             "",
             None,
         )
@@ -248,9 +275,9 @@ def measure(organisation: object) -> list[Row]:
     rows.append(
         Row(
             f"SIE 4E export, {vouchers:,} vouchers",
-            f"{seconds:.1f} s, peak +{mib:.0f} MiB, file {size / 2**20:.0f} MB",
+            f"{seconds:.1f} s, peak +{mib:.1f} MiB, file {size / 2**20:.0f} MB",
             f"< {SIE_S} s, flat memory",
-            seconds < SIE_S and mib <= small[2] + 16,
+            seconds < SIE_S and mib <= small[2] * 1.25 + 1,
         )
     )
 

@@ -151,13 +151,15 @@ def test_a_run_that_fails_half_way_leaves_nothing(
         member(org, ordinary)
     from forening.billing import services
 
-    real = services.InvoiceLine.objects.bulk_create
+    real = services.bulk.insert
 
-    def crash(*args: Any, **kwargs: Any) -> Any:
-        real(*args, **kwargs)
-        raise RuntimeError("killed")
+    def crash(model: Any, *args: Any, **kwargs: Any) -> Any:
+        keys = real(model, *args, **kwargs)
+        if model is services.InvoiceLine:  # killed right after the last insert
+            raise RuntimeError("killed")
+        return keys
 
-    monkeypatch.setattr(services.InvoiceLine.objects, "bulk_create", crash)
+    monkeypatch.setattr(services.bulk, "insert", crash)
     with pytest.raises(RuntimeError):
         commit(org)
     monkeypatch.undo()

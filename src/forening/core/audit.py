@@ -16,6 +16,7 @@ from typing import Any, ParamSpec, TypeVar
 from django.db import models
 from django.db.models.signals import post_delete, post_save
 
+from forening.core import bulk
 from forening.core.context import Actor, acting_as, current_actor
 from forening.core.models import AuditEvent, Organisation, Person, TrackedModel, User
 
@@ -188,20 +189,36 @@ def record_many(
     """Append one event per object in one insert: what bulk services use instead of a
     `record()` per row. `changes(obj)` gives each object's own diff."""
     actor = actor or current_actor() or Actor.system()
-    events = [
-        AuditEvent(
-            organisation=organisation,
-            actor=actor.user,
-            actor_label=str(actor)[:254],
-            action=action,
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-            object_repr=str(obj)[:200],
-            person_id=obj.pk if isinstance(obj, Person) else getattr(obj, "person_id", None),
-            changes=_jsonable({**details, **(changes(obj) if changes else {})}),
-            ip_address=actor.ip_address,
+    user_id = actor.user.pk if actor.user is not None else None
+    label = str(actor)[:254]
+    rows = [
+        (
+            organisation.pk,
+            user_id,
+            label,
+            action,
+            obj._meta.label_lower,
+            str(obj.pk),
+            str(obj)[:200],
+            obj.pk if isinstance(obj, Person) else getattr(obj, "person_id", None),
+            _jsonable({**details, **(changes(obj) if changes else {})}),
+            actor.ip_address,
         )
         for obj in objects
     ]
-    AuditEvent.objects.bulk_create(events, batch_size=1000)
-    return len(events)
+    bulk.insert(AuditEvent, _EVENT_COLUMNS, rows)
+    return len(rows)
+
+
+_EVENT_COLUMNS = (
+    "organisation_id",
+    "actor_id",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "person_id",
+    "changes",
+    "ip_address",
+)

@@ -45,7 +45,7 @@ from django.utils.translation import gettext_lazy
 from django_scopes import scopes_disabled
 from openpyxl.utils.datetime import from_excel
 
-from forening.core import audit, sequences
+from forening.core import audit, bulk, sequences
 from forening.core.context import Actor
 from forening.core.models import (
     READ_ONLY_STATUSES,
@@ -1638,7 +1638,7 @@ class _Importer:
         elif floor > sequences.peek(organisation, services.MEMBER_NUMBER_SEQUENCE):
             sequences.take(organisation, services.MEMBER_NUMBER_SEQUENCE, floor=floor - 1)
 
-        Household.objects.bulk_create(new_households, batch_size=BATCH)
+        bulk.create(new_households)
         moved_households = {
             row.household.pk: row.household
             for row in rows
@@ -1671,7 +1671,7 @@ class _Importer:
             new_person.search_text = new_person.compute_search_text()
             row.person = new_person
             people.append(new_person)
-        Person.objects.bulk_create(people, batch_size=BATCH)
+        bulk.create(people)
 
         # Changed people.
         changed_fields: set[str] = set()
@@ -1822,7 +1822,7 @@ class _Importer:
             for row in updates
             if row.person is not None and hasattr(row.person, "_from_status")
         ]
-        StatusChange.objects.bulk_create(history, batch_size=BATCH)
+        bulk.create(history)
 
     def _write_attributes(self, rows: list[_Row]) -> None:
         new_values: list[AttributeValue] = []
@@ -1843,7 +1843,7 @@ class _Importer:
                 elif stored.value != value:
                     attribute_values.write_value(stored, value)
                     changed.append(stored)
-        AttributeValue.objects.bulk_create(new_values, batch_size=BATCH)
+        bulk.create(new_values)
         now = timezone.now()
         for stored in changed:
             stored.updated_at = now
@@ -1894,9 +1894,9 @@ class _Importer:
                         created_by_label=label,
                     )
                 )
-        Tagging.objects.bulk_create(taggings, batch_size=BATCH)
-        GroupMembership.objects.bulk_create(memberships, batch_size=BATCH)
-        Note.objects.bulk_create(notes, batch_size=BATCH)
+        bulk.create(taggings)
+        bulk.create(memberships)
+        bulk.create(notes)
 
     def _audit(self, creates: list[_Row], updates: list[_Row], households: list[Household]) -> None:
         organisation, actor = self.organisation, self.actor
