@@ -1,5 +1,6 @@
 """Invoices and payments made through the services, so each has its voucher as a real one
-does: `make_invoice` issues, `pay` registers a payment."""
+does: `make_invoice` issues, `pay` registers a payment, `use_cash_method` switches the
+association to the cash method."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from forening.billing import services
 from forening.billing.models import Invoice
 from forening.core.context import Actor
 from forening.core.models import Organisation, Person
-from forening.ledger.services import accounts_by_role
+from forening.ledger.models import AccountingMethod
+from forening.ledger.services import accounts_by_role, set_accounting_method
 from forening.payments import services as payments
 from forening.payments.models import Channel, Payment
 
@@ -69,3 +71,8 @@ def pay(
         actor=ACTOR,
         **fields,
     )
+
+
+def use_cash_method(organisation: Organisation) -> None:
+    """Book revenue when paid (kontantmetoden), as the office would switch it."""
+    set_accounting_method(organisation, AccountingMethod.CASH, actor=ACTOR)

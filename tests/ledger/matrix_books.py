@@ -17,8 +17,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "accounts": OFFICE,
     "journal": OFFICE,
     "sie-export": OFFICE,
+    "accounting-method": OFFICE,
 }
-POST_ONLY: set[str] = {"sie-export"}
+POST_ONLY: set[str] = {"sie-export", "accounting-method"}
 
 
 def kwargs(name: str, world: World) -> dict[str, Any] | None:
@@ -35,4 +36,6 @@ def kwargs(name: str, world: World) -> dict[str, Any] | None:
 
 def valid_post(name: str, world: World) -> dict[str, Any] | None:
     # An empty year: the download is refused with a message and a redirect to the books.
+    if name == "accounting-method":
+        return {"accounting_method": "invoice"}
     return {} if name == "sie-export" else None

@@ -143,3 +143,38 @@ def test_the_journal_filters_by_series(admin_client, world):
         )
     response = admin_client.get(url(world, "journal") + "?series=B")
     assert [str(v) for v in response.context["page"].object_list] == ["B1"]
+
+
+def test_the_admin_switches_to_the_cash_method_when_nothing_is_open(admin_client, world):
+    response = admin_client.get(url(world, "books"))
+    assert 'name="accounting_method"' in response.content.decode()
+
+    response = admin_client.post(url(world, "accounting-method"), {"accounting_method": "cash"})
+
+    assert response.status_code == 302
+    with scopes_disabled():
+        assert services.settings_for(world.org).accounting_method == "cash"
+        assert AuditEvent.objects.filter(
+            organisation=world.org, action="ledger.settings.accounting_method_changed"
+        ).exists()
+
+
+def test_the_method_is_not_changed_while_an_invoice_is_unpaid(admin_client, world):
+    fee(world, dt.date(2026, 3, 1))  # 300 kr on receivables
+
+    response = admin_client.post(url(world, "accounting-method"), {"accounting_method": "cash"})
+
+    assert response.status_code == 302
+    (message,) = get_messages(response.wsgi_request)
+    assert message.level_tag == "error"
+    with scopes_disabled():
+        assert services.settings_for(world.org).accounting_method == "invoice"
+
+
+def test_an_unknown_method_is_refused(admin_client, world):
+    response = admin_client.post(url(world, "accounting-method"), {"accounting_method": "barter"})
+
+    (message,) = get_messages(response.wsgi_request)
+    assert message.level_tag == "error"
+    with scopes_disabled():
+        assert services.settings_for(world.org).accounting_method == "invoice"

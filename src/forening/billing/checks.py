@@ -4,7 +4,10 @@
 - invoice numbers (invoices and credit notes share the series) have no gaps or duplicates;
 - every invoice's total is the sum of its lines, its open amount lies between 0 and its
   total, and its status agrees with its open amount;
-- every invoice has its voucher; every payment its allocations, which sum to its amount.
+- every invoice has its voucher; every payment its allocations, which sum to its amount;
+- by the cash method, the interim account holds, payer by payer, what is invoiced and not
+  yet revenue: for each invoice its open amount, at most what is left of its revenue
+  lines after credit notes; by the invoice method it holds nothing.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models.functions import Coalesce
 
 from forening.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
+from forening.billing.services import CASH_INTERIM, PERSONAL_ROLES
 from forening.core.models import Organisation
 from forening.ledger import services as ledger
 from forening.ledger.checks import register
-from forening.ledger.models import VoucherLine
+from forening.ledger.models import AccountingMethod, VoucherLine
 from forening.payments.models import Payment, PaymentAllocation, PaymentStatus
 
 LIMIT = 50  # violations listed per check; the count says how many more
@@ -129,4 +134,44 @@ def payments_placed(organisation: Organisation) -> list[str]:
     for row in still:
         if row["payment"] not in stated:
             problems.append(f"payment {row['payment']} has money unplaced but is not marked so")
+    return _capped(problems)
+
+
+@register("the cash method's interim account holds what is invoiced and not yet revenue")
+def cash_method_interim(organisation: Organisation) -> list[str]:
+    roles = ledger.accounts_by_role(organisation)
+    account = roles.get(CASH_INTERIM)
+    if account is None:
+        return []
+    journal: dict[int | None, int] = defaultdict(int)
+    for person_id, total in (
+        VoucherLine.objects.filter(organisation=organisation, account=account)
+        .values("person")
+        .annotate(total=Sum("amount"))
+        .values_list("person", "total")
+    ):
+        journal[person_id] -= int(total or 0)  # credit balance: positive
+    expected: dict[int | None, int] = defaultdict(int)
+    if ledger.settings_for(organisation).accounting_method == AccountingMethod.CASH:
+        personal = [roles[role].pk for role in PERSONAL_ROLES if role in roles]
+        revenue = dict(
+            InvoiceLine.objects.filter(organisation=organisation)
+            .exclude(account_id__in=personal)
+            .annotate(of=Coalesce("credits_line__invoice_id", "invoice_id"))
+            .values("of")
+            .annotate(total=Sum("amount_minor"))
+            .values_list("of", "total")
+        )
+        for pk, payer_id, open_minor in (
+            Invoice.objects.filter(organisation=organisation, kind=InvoiceKind.INVOICE)
+            .filter(open_minor__gt=0)
+            .values_list("pk", "payer", "open_minor")
+            .iterator(chunk_size=5000)
+        ):
+            expected[payer_id] += max(0, min(open_minor, int(revenue.get(pk) or 0)))
+    problems = [
+        f"payer {person_id}: not yet revenue {expected[person_id]}, interim {journal[person_id]}"
+        for person_id in sorted(set(journal) | set(expected), key=lambda p: p or 0)
+        if journal[person_id] != expected[person_id]
+    ]
     return _capped(problems)

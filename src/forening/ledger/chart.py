@@ -28,6 +28,12 @@ Sweden follows BAS 2026 (NORDIC-FORMATS.md § 6), with these choices:
   arrived with no reference anyone can place is owed back to someone until the office
   finds whom it is from; BAS has no account of its own for it.
 - bad_debts 6351 "Konstaterade förluster på kundfordringar".
+- cash_method_interim 1517 "Fakturerat, ej betalt (kontantmetoden)": under the cash method
+  an invoice is still kept on 1510 with its payer (the reminders and the member ledger read
+  it there), but its revenue and output VAT wait until it is paid. This account is the
+  other side meanwhile: a contra account to 1510, so group 15 nets to zero, as
+  kontantmetoden keeps unpaid invoices out of the books. BAS has no account for it; 1517
+  is free within 151x. It stays at zero under the invoice method.
 
 Denmark has no common chart for associations. Erhvervsstyrelsen's standardkontoplan is a
 mapping target with its own numbering, and bookkeeping programs each use their own. The
@@ -64,6 +70,7 @@ _COMMON_ROLES: tuple[str, ...] = (
     "card_clearing",
     "credit_balances",
     "unplaced_payments",
+    "cash_method_interim",
     "membership_fees",
     "course_fees",
     "training_fees",
@@ -97,6 +104,8 @@ SWEDEN: tuple[AccountSeed, ...] = (
     # 1 Tillgångar
     A("1510", "Kundfordringar", "Tilgodehavender fra medlemmer og kunder",
       "Accounts receivable", "T", "receivables"),
+    A("1517", "Fakturerat, ej betalt (kontantmetoden)", "Faktureret, ikke betalt (kontantmetoden)",
+      "Invoiced, not yet paid (cash method)", "T", "cash_method_interim"),
     A("1686", "Fordringar för kontokort och kuponger", "Tilgodehavender på betalingskort",
       "Card payment receivables", "T", "card_clearing"),
     A("1790", "Övriga förutbetalda kostnader och upplupna intäkter",
@@ -198,6 +207,8 @@ SWEDEN: tuple[AccountSeed, ...] = (
 DENMARK: tuple[AccountSeed, ...] = (
     A("1510", "Kundfordringar", "Tilgodehavender fra medlemmer (debitorer)",
       "Accounts receivable", "T", "receivables"),
+    A("1517", "Fakturerat, ej betalt (kontantmetoden)", "Faktureret, ikke betalt (kontantmetoden)",
+      "Invoiced, not yet paid (cash method)", "T", "cash_method_interim"),
     A("1686", "Fordringar för kontokort", "Tilgodehavender på betalingskort",
       "Card payment receivables", "T", "card_clearing"),
     A("1689", "Fordran på MobilePay", "Tilgodehavende hos MobilePay", "MobilePay receivable",

@@ -40,6 +40,7 @@ ACCOUNT_ROLE_LABELS = {
     "mobilepay_clearing": _("MobilePay payments on their way"),
     "credit_balances": _("Credit balances owed to members"),
     "unplaced_payments": _("Payments not yet placed"),
+    "cash_method_interim": _("Invoiced, not yet paid (cash method)"),
     "membership_fees": _("Membership fees"),
     "course_fees": _("Course fees"),
     "training_fees": _("Training fees"),

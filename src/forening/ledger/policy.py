@@ -22,6 +22,12 @@ register(
         description="See the chart of accounts, the journal and the fiscal years",
     ),
     Rule(
+        "ledger.manage",
+        _admin,
+        see="ledger.view",
+        description="Choose how the books are kept (the invoice or the cash method)",
+    ),
+    Rule(
         "ledger.export",
         _admin,
         see="ledger.view",

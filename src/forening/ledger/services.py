@@ -17,12 +17,13 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from forening.core import sequences
+from forening.core import audit, bulk, sequences
 from forening.core.context import Actor
 from forening.core.models import Organisation, Person
 from forening.ledger import chart
 from forening.ledger.models import (
     Account,
+    AccountingMethod,
     CostCentre,
     FiscalYear,
     LedgerSettings,
@@ -74,6 +75,50 @@ class Entry:
 
 def settings_for(organisation: Organisation) -> LedgerSettings:
     found, _created = LedgerSettings.objects.get_or_create(organisation=organisation)
+    return found
+
+
+@transaction.atomic
+def set_accounting_method(
+    organisation: Organisation, method: str, *, actor: Actor
+) -> LedgerSettings:
+    """Book revenue by `method` (an AccountingMethod) from now on.
+
+    Refused (LedgerError) while any invoice is unpaid, that is while receivables or the
+    cash method's interim account are not zero: an open invoice's revenue was booked by
+    the method it was issued under (at issue, or waiting for payment), and a switch would
+    book it twice or never. Paid and credited invoices are settled either way, so the
+    switch can come at any time once the open invoices are paid or credited."""
+    if method not in AccountingMethod.values:
+        raise LedgerError(_("Choose the invoice method or the cash method."))
+    settings_for(organisation)
+    found = LedgerSettings.objects.select_for_update().get(organisation=organisation)
+    if found.accounting_method == method:
+        return found
+    roles = accounts_by_role(organisation)
+    if any(
+        balance(organisation, [roles[role]])
+        for role in ("receivables", "cash_method_interim")
+        if role in roles
+    ):
+        raise LedgerError(
+            _(
+                "The accounting method cannot be changed while invoices are unpaid: their "
+                "revenue is booked by the method they were issued under. Wait until the open "
+                "invoices are paid or credited."
+            )
+        )
+    old = found.accounting_method
+    found.accounting_method = method
+    found.save(update_fields=["accounting_method"])
+    audit.record(
+        actor,
+        "ledger.settings.accounting_method_changed",
+        found,
+        organisation=organisation,
+        person=None,
+        changes={"accounting_method": [old, method]},
+    )
     return found
 
 
@@ -214,6 +259,18 @@ def _sequence_name(year: FiscalYear, series: str) -> str:
     return f"voucher:{year.starts_on:%Y%m%d}:{series}"
 
 
+_LINE_COLUMNS = (
+    "organisation_id",
+    "voucher_id",
+    "account_id",
+    "amount",
+    "cost_centre_id",
+    "project_id",
+    "person_id",
+    "text",
+)
+
+
 @transaction.atomic
 def post_many(
     organisation: Organisation, entries: Sequence[Entry], *, actor: Actor
@@ -262,26 +319,26 @@ def post_many(
                 created_by=user,
                 created_by_label=label,
             )
-    ordered_vouchers = [vouchers[id(entry)] for entry in entries]
-    Voucher.objects.bulk_create(ordered_vouchers, batch_size=2000)
-    lines = []
+    ordered_vouchers = bulk.create([vouchers[id(entry)] for entry in entries])
+    rows = []
+    org_id = organisation.pk
     for entry, voucher in zip(entries, ordered_vouchers, strict=True):
         entry.voucher = voucher
         for line in entry.lines:
             account = roles[line.account] if isinstance(line.account, str) else line.account
-            lines.append(
-                VoucherLine(
-                    organisation=organisation,
-                    voucher=voucher,
-                    account=account,
-                    amount=line.amount,
-                    cost_centre=line.cost_centre,
-                    project=line.project,
-                    person_id=line.person_id,
-                    text=line.text[:200],
+            rows.append(
+                (
+                    org_id,
+                    voucher.pk,
+                    account.pk,
+                    line.amount,
+                    line.cost_centre.pk if line.cost_centre is not None else None,
+                    line.project.pk if line.project is not None else None,
+                    line.person_id,
+                    line.text[:200],
                 )
             )
-    VoucherLine.objects.bulk_create(lines, batch_size=2000)
+    bulk.insert(VoucherLine, _LINE_COLUMNS, rows)
     return ordered_vouchers
 
 

@@ -12,6 +12,7 @@ from django.db.models import Count, Prefetch, Q, Sum
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from forening.core import policy
@@ -20,6 +21,7 @@ from forening.core.views.base import OrganisationRequest, organisation_view
 from forening.ledger import services, sie_export
 from forening.ledger.models import (
     Account,
+    AccountingMethod,
     FiscalYear,
     Series,
     Voucher,
@@ -60,8 +62,28 @@ def books(request: OrganisationRequest, **kwargs: Any) -> HttpResponse:
             "ledger_settings": settings,
             "account_count": Account.objects.filter(organisation=organisation).count(),
             "can_export": policy.can(request.access, "ledger.export"),
+            "can_manage": policy.can(request.access, "ledger.manage"),
+            "methods": AccountingMethod.choices,
         },
     )
+
+
+@organisation_view("ledger.manage")
+@require_POST
+def accounting_method(request: OrganisationRequest, **kwargs: Any) -> HttpResponse:
+    """Switch between the invoice and the cash method (refused while invoices are open)."""
+    organisation = request.organisation
+    method = request.POST.get("accounting_method", "")
+    try:
+        services.set_accounting_method(organisation, method, actor=Actor.from_request(request))
+    except services.LedgerError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Accounting method saved: %(method)s.") % {"method": AccountingMethod(method).label},
+        )
+    return redirect("org:books", org_slug=organisation.slug)
 
 
 @organisation_view("ledger.view")

@@ -7,7 +7,9 @@ A payment nobody can place is kept as unplaced (its money on the "unplaced payme
 account) until the office places it: never lost, never guessed.
 
 Each step is one voucher in series B; the allocations remember what each part settled,
-so a reversal (a voucher, never a deletion) restores exactly that.
+so a reversal (a voucher, never a deletion) restores exactly that. By the cash method the
+same voucher also moves the revenue and VAT of what a part pays from the interim account
+(billing.services.recognise_payments), and a reversal moves it back.
 """
 
 from __future__ import annotations
@@ -22,7 +24,13 @@ from django.utils.translation import gettext as _
 
 from forening.billing import ocr
 from forening.billing.models import Invoice, InvoiceKind, InvoiceStatus
-from forening.billing.services import BillingError, Books, credited_minor
+from forening.billing.services import (
+    BillingError,
+    Books,
+    credited_minor,
+    merge_lines,
+    recognise_payments,
+)
 from forening.core import audit
 from forening.core.context import Actor
 from forening.core.models import Organisation, Person
@@ -122,6 +130,18 @@ def _part_lines(books: Books, parts: list[_Part], sign: int = 1) -> list[ledger.
     ]
 
 
+def _recognition(
+    organisation: Organisation, books: Books, parts: list[_Part], sign: int = 1
+) -> list[ledger.Line]:
+    """Under the cash method, the revenue and VAT that the parts on invoices make paid
+    (`sign=-1`: that a reversal makes unpaid again); see billing.services.recognised."""
+    return recognise_payments(
+        organisation,
+        books,
+        [(part.invoice, -sign * part.amount) for part in parts if part.invoice is not None],
+    )
+
+
 def _apply(
     organisation: Organisation,
     payment: Payment,
@@ -219,7 +239,13 @@ def register_payment(
             ledger.Entry(
                 booked_on=paid_on,
                 text=text,
-                lines=[ledger.Line(channel_account, amount_minor), *_part_lines(books, parts)],
+                lines=merge_lines(
+                    [
+                        ledger.Line(channel_account, amount_minor),
+                        *_part_lines(books, parts),
+                        *_recognition(organisation, books, parts),
+                    ]
+                ),
                 source=VoucherSource.PAYMENT,
                 series=Series.PAYMENTS,
                 reference=(reference or (str(invoice.number) if invoice else ""))[:60],
@@ -298,10 +324,13 @@ def place_payment(
     booked_on = max(placed_on, payment.paid_on)
     with translation.override(organisation.language):
         text = _text("placed", date=payment.paid_on.isoformat())
-    lines = [
-        ledger.Line(books.role("unplaced_payments"), payment.amount_minor),
-        *_part_lines(books, parts),
-    ]
+    lines = merge_lines(
+        [
+            ledger.Line(books.role("unplaced_payments"), payment.amount_minor),
+            *_part_lines(books, parts),
+            *_recognition(organisation, books, parts),
+        ]
+    )
     try:
         voucher = ledger.post(
             organisation,
@@ -379,10 +408,13 @@ def reverse_payment(
             ledger.Entry(
                 booked_on=booked_on,
                 text=text[:200],
-                lines=[
-                    ledger.Line(channel_account, -payment.amount_minor),
-                    *_part_lines(books, parts, sign=-1),
-                ],
+                lines=merge_lines(
+                    [
+                        ledger.Line(channel_account, -payment.amount_minor),
+                        *_part_lines(books, parts, sign=-1),
+                        *_recognition(organisation, books, parts, sign=-1),
+                    ]
+                ),
                 source=VoucherSource.PAYMENT_REVERSAL,
                 series=Series.PAYMENTS,
                 reference=payment.reference,
