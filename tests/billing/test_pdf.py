@@ -353,3 +353,15 @@ def test_nothing_is_fetched_from_the_network(caplog: Any) -> None:
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
         pdf.render_document(html)
     assert "disallowed protocol" in caplog.text
+
+
+def test_pdf_file_names_are_in_the_invoices_language(org: Any, billing: Any, payer: Any) -> None:
+    from forening.billing.views_pdf import file_name
+
+    invoice = make_invoice(org, payer, 30000)
+    note = services.credit_invoice(invoice, actor=ACTOR)
+
+    invoice.language = note.language = "sv"
+    assert file_name(invoice) == f"faktura-{invoice.number}.pdf"
+    assert file_name(invoice, copy=True) == f"kopia-faktura-{invoice.number}.pdf"
+    assert file_name(note) == f"kreditfaktura-{note.number}.pdf"

@@ -158,6 +158,9 @@ def test_every_page_renders_for_the_admin(admin_client: Any, world: World) -> No
     assert "Credit the whole invoice" in body
     assert "Register a payment" in body
     assert url(world, "invoice-pdf", invoice_id=invoice.pk) in body
+    # the reminder names its channel, not the stored code
+    page = admin_client.get(url(world, "invoice", invoice_id=invoice.pk))
+    assert [row.channel_labels for row in page.context["reminders"]] == [["E-mail"]]
     note_body = admin_client.get(url(world, "invoice", invoice_id=note.pk)).content.decode()
     assert url(world, "invoice", invoice_id=invoice.pk) in note_body  # the invoice it credits
     assert "Credit the whole invoice" not in note_body
@@ -428,6 +431,19 @@ def test_a_payment_nobody_can_place_is_kept_unplaced(admin_client: Any, world: W
     listing = admin_client.get(url(world, "payments") + "?status=unplaced")
     assert [row.payment.pk for row in listing.context["rows"]] == [payment.pk]
     assert "table-warning" in listing.content.decode()
+
+
+def test_payments_waiting_to_be_placed_head_the_list(admin_client: Any, world: World) -> None:
+    # given: an unplaced payment older than two placed ones
+    invoice = invoice_for(world, 30000)
+    with scope(organisation=world.org.pk):
+        waiting = pay(world.org, 2500, reference="okänd", paid_on=dt.date(2026, 1, 5))
+        older = pay(world.org, 1000, invoice=invoice, paid_on=dt.date(2026, 1, 10))
+        newer = pay(world.org, 1000, invoice=invoice, paid_on=dt.date(2026, 3, 1))
+    assert waiting.status == PaymentStatus.UNPLACED
+    # then: it comes first, the others newest first
+    listing = admin_client.get(url(world, "payments"))
+    assert [row.payment.pk for row in listing.context["rows"]] == [waiting.pk, newer.pk, older.pk]
 
 
 def test_a_payment_cannot_name_both_an_invoice_and_a_person(

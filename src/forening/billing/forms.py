@@ -328,7 +328,7 @@ class PaymentForm(BootstrapMixin, forms.Form):
 
     amount = MoneyField(label=_("Amount"))
     paid_on = NordicDateField(label=_("Payment date"))
-    channel = forms.ChoiceField(label=_("Paid by"), choices=Channel.choices)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     reference = forms.CharField(
         label=_("Reference"),
         required=False,
@@ -511,6 +511,10 @@ class BillingSettingsForm(BootstrapMixin, forms.Form):
         initial["reminder_fee"] = settings.reminder_fee_minor
         super().__init__(*args, initial=initial, **kwargs)
         field_of(self, "reminder_fee", MoneyField).currency = currency
+        # the Swish number's help text is an example of the format: shown in the empty field
+        swish = self.fields["swish_number"]
+        swish.widget.attrs["placeholder"] = swish.help_text
+        swish.help_text = ""
 
     def service_fields(self) -> dict[str, Any]:
         """The arguments of `services.update_settings`."""

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 
 from forening.core.models import Organisation, Person, TimestampedModel, TrackedModel
@@ -124,7 +125,7 @@ class InvoiceKind(models.TextChoices):
 class InvoiceStatus(models.TextChoices):
     """What the office sees; `open` invoices past their due date show as overdue."""
 
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("invoice status", "Open")
     PAID = "paid", _("Paid")
     CREDITED = "credited", _("Credited")
     CREDIT_NOTE = "credit_note", _("Credit note")

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, Q, QuerySet, Sum, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -52,6 +52,7 @@ from forening.billing.models import (
     InvoiceLine,
     InvoiceStatus,
     Reminder,
+    ReminderChannel,
 )
 from forening.billing.services import BillingError
 from forening.core import policy
@@ -77,6 +78,7 @@ SKIP_LABELS = {
     SkipReason.NO_JOIN_DATE: gettext_lazy("No date of joining"),
     SkipReason.NOT_YET_MEMBER: gettext_lazy("Not a member yet in the period"),
 }
+OVERDUE_BADGE = "text-bg-danger"
 PAYMENT_BADGES: dict[str, str] = {
     PaymentStatus.PLACED: "text-bg-success",
     PaymentStatus.UNPLACED: "text-bg-warning",
@@ -102,7 +104,7 @@ def _amount(organisation: Organisation, amount_minor: int) -> str:
 def _badge(invoice: Invoice, today: dt.date) -> tuple[str, str]:
     """The status an invoice shows, and its colour: an open invoice past due is overdue."""
     if invoice.is_overdue(today):
-        return _("Overdue"), "text-bg-danger"
+        return _("Overdue"), OVERDUE_BADGE
     colours: dict[str, str] = {
         InvoiceStatus.OPEN: "text-bg-primary",
         InvoiceStatus.PAID: "text-bg-success",
@@ -119,6 +121,27 @@ class InvoiceRow:
     invoice: Invoice
     badge_label: str
     badge_class: str
+
+    @property
+    def overdue(self) -> bool:
+        return self.badge_class == OVERDUE_BADGE
+
+
+@dataclass(frozen=True)
+class ReminderRow:
+    """A reminder sent, with the names of the channels it went by."""
+
+    reminder: Reminder
+    channel_labels: list[str]
+
+
+def _reminder_row(reminder: Reminder) -> ReminderRow:
+    labels = [
+        str(ReminderChannel(value).label) if value in ReminderChannel.values else value
+        for value in reminder.channels.split(",")
+        if value
+    ]
+    return ReminderRow(reminder, labels)
 
 
 @dataclass(frozen=True)
@@ -321,9 +344,12 @@ def _invoice_page(
         .select_related("payment")
         .order_by("created_at", "pk")
     )
-    reminders = list(
-        Reminder.objects.filter(organisation=organisation, invoice=invoice).order_by("step")
-    )
+    reminders = [
+        _reminder_row(reminder)
+        for reminder in Reminder.objects.filter(
+            organisation=organisation, invoice=invoice
+        ).order_by("step")
+    ]
     return render(
         request,
         "billing/invoice_detail.html",
@@ -507,7 +533,7 @@ def invoice_create(request: OrganisationRequest) -> HttpResponse:
 
 @organisation_view("billing.view")
 def payments_list(request: OrganisationRequest) -> HttpResponse:
-    """Payments received, filtered; those not yet placed stand out."""
+    """Payments received, filtered; those not yet placed come first and stand out."""
     organisation = request.organisation
     form = PaymentFilterForm(request.GET)
     form.is_valid()
@@ -526,9 +552,11 @@ def payments_list(request: OrganisationRequest) -> HttpResponse:
         total=Sum("amount_minor", default=0),
         unplaced=Count("pk", filter=Q(status=PaymentStatus.UNPLACED)),
     )
-    page = Paginator(rows.select_related("person").order_by("-paid_on", "-pk"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    # those waiting to be placed first, so they are seen without paging
+    waiting_first = Case(When(status=PaymentStatus.UNPLACED, then=0), default=1)
+    page = Paginator(
+        rows.select_related("person").order_by(waiting_first, "-paid_on", "-pk"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "billing/payments.html",

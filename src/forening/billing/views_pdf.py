@@ -6,7 +6,9 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from forening.billing import pdf
 from forening.billing.models import Invoice, InvoiceKind, InvoiceStatus
@@ -31,8 +33,16 @@ def invoice_pdf(request: OrganisationRequest, invoice_id: int, **kwargs: Any) ->
         pk=invoice_id,
     )
     copy = request.GET.get("copy") == "1"
-    name = f"{'copy-' if copy else ''}{invoice.kind}-{invoice.number}.pdf"
-    return _pdf(pdf.render_invoice(invoice, copy=copy), name, inline=True)
+    return _pdf(pdf.render_invoice(invoice, copy=copy), file_name(invoice, copy), inline=True)
+
+
+def file_name(invoice: Invoice, copy: bool = False) -> str:
+    """`faktura-1234.pdf`, `kreditfaktura-1235.pdf`, `kopia-faktura-1234.pdf`: in the
+    invoice's language, ASCII only (for every browser's save dialogue)."""
+    with translation.override(invoice.language or None):
+        kind = _("credit note") if invoice.is_credit_note else _("invoice")
+        words = [_("copy"), kind] if copy else [kind]
+    return f"{slugify(' '.join(words))}-{invoice.number}.pdf"
 
 
 @organisation_view("billing.view")
@@ -53,4 +63,5 @@ def invoices_pdf(request: OrganisationRequest, **kwargs: Any) -> HttpResponse:
     if not chosen:
         return HttpResponse(status=204)
     stamp = timezone.localdate().isoformat()
-    return _pdf(pdf.render_invoices(chosen), f"invoices-{stamp}.pdf", inline=False)
+    name = f"{slugify(_('invoices'))}-{stamp}.pdf"
+    return _pdf(pdf.render_invoices(chosen), name, inline=False)
