@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 
 class BootstrapMixin(forms.BaseForm):
@@ -33,3 +36,45 @@ class BootstrapMixin(forms.BaseForm):
                 widget = self.fields[name].widget
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
                 widget.attrs["aria-invalid"] = "true"
+
+
+class QuickSelect(forms.Select):
+    """A select written out in Python instead of a widget template per option: the same
+    HTML, several times faster, for selects with many options on busy pages (the bulk
+    bar of the member search renders every group of the association)."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: Any = None,
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = []
+        for group_name, options, _index in widget["optgroups"]:
+            rendered = [
+                format_html(
+                    '<option value="{}"{}>{}</option>',
+                    "" if option["value"] is None else str(option["value"]),
+                    flatatt(option["attrs"]),
+                    option["label"],
+                )
+                for option in options
+            ]
+            if group_name:
+                parts.append(
+                    format_html(
+                        '<optgroup label="{}">{}</optgroup>',
+                        group_name,
+                        mark_safe("".join(rendered)),  # noqa: S308
+                    )
+                )
+            else:
+                parts.extend(rendered)
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            widget["name"],
+            flatatt(widget["attrs"]),
+            mark_safe("".join(parts)),  # noqa: S308 - each part is built by format_html
+        )

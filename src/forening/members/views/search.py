@@ -6,6 +6,7 @@ form's choice lists, the count, one page of rows and the saved searches.
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from typing import Any
 
@@ -19,6 +20,8 @@ from django.http import FileResponse, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -26,12 +29,13 @@ from django_scopes.forms import SafeModelChoiceField
 
 from forening.core import policy
 from forening.core.context import Actor
-from forening.core.forms_base import BootstrapMixin
-from forening.core.models import Group, GroupRole, MemberStatus, Organisation
+from forening.core.forms_base import BootstrapMixin, QuickSelect
+from forening.core.models import Group, GroupRole, MemberStatus, Organisation, Person
 from forening.core.views.base import OrganisationRequest, organisation_view
 from forening.members import exporting
 from forening.members import search as engine
 from forening.members import services as register
+from forening.members.forms import phone_display
 from forening.members.models import SavedSearch, Tag
 
 BULK_REFUSALS_SHOWN = 10
@@ -85,7 +89,7 @@ class BulkForm(BootstrapMixin, forms.Form):
         ("all", gettext_lazy("Everyone the search finds")),
     )
 
-    action = forms.ChoiceField(label=gettext_lazy("Action"), choices=ACTIONS)
+    action = forms.ChoiceField(label=gettext_lazy("Action"), choices=ACTIONS, widget=QuickSelect)
     scope = forms.ChoiceField(
         label=gettext_lazy("Whom"), choices=SCOPES, initial="selected", widget=forms.RadioSelect
     )
@@ -96,6 +100,7 @@ class BulkForm(BootstrapMixin, forms.Form):
         required=False,
         label=gettext_lazy("Tag"),
         empty_label=gettext_lazy("Choose a tag…"),
+        widget=QuickSelect,
     )
     new_tag = forms.CharField(label=gettext_lazy("or a new tag"), required=False, max_length=60)
     group = SafeModelChoiceField(
@@ -103,17 +108,20 @@ class BulkForm(BootstrapMixin, forms.Form):
         required=False,
         label=gettext_lazy("Group"),
         empty_label=gettext_lazy("Choose a group…"),
+        widget=QuickSelect,
     )
     role = forms.ChoiceField(
         label=gettext_lazy("Role in the group"),
         choices=GroupRole.choices,
         initial=GroupRole.PARTICIPANT,
         required=False,
+        widget=QuickSelect,
     )
     to_status = forms.ChoiceField(
         label=gettext_lazy("New status"),
         choices=[("", "—"), *MemberStatus.choices],
         required=False,
+        widget=QuickSelect,
     )
     on = engine.NordicDateField(label=gettext_lazy("Date"), required=False)
     reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=200)
@@ -264,6 +272,76 @@ def _filter_panels(
     return result
 
 
+def _rows_html(
+    organisation: Any, rows: list[Person], today: dt.date, *, selectable: bool
+) -> SafeString:
+    """The result table's rows, built here rather than in the template: fifty rows of
+    eight cells through the template engine were a third of the page's time. Every value
+    goes through `format_html`, so names and addresses are escaped as in a template."""
+    sentinel = 987654321
+    member_url = reverse(
+        "org:member", kwargs={"org_slug": organisation.slug, "person_id": sentinel}
+    )
+    before, after = member_url.split(str(sentinel))
+    no_name = _("(no name)")
+    html = []
+    for person in rows:
+        age = person.age_on(today)
+        number = person.member_number
+        check = (
+            format_html(
+                '<td class="col-check"><input class="form-check-input" type="checkbox" '
+                'name="person" value="{}" form="bulk-form" data-row-check aria-label="{}"></td>',
+                person.pk,
+                _("Choose %(name)s") % {"name": person.full_name},
+            )
+            if selectable
+            else ""
+        )
+        small = format_html(
+            "{}{}",
+            format_html('<span class="d-sm-none">#{} · </span>', number) if number else "",
+            _("%(age)s years") % {"age": age} if age is not None else "",
+        )
+        email = person.email
+        phone = person.phone
+        html.append(
+            format_html(
+                "<tr>{check}"
+                '<td class="d-none d-sm-table-cell text-nowrap">{number}</td>'
+                '<td class="text-break"><a class="fw-semibold" href="{url}">{name}</a>'
+                '<div class="small text-body-secondary d-md-none">{small}{email_line}</div></td>'
+                '<td class="d-none d-md-table-cell">{age}</td>'
+                '<td><span class="badge {badge}">{status}</span></td>'
+                '<td class="d-none d-lg-table-cell">{membership_type}</td>'
+                '<td class="d-none d-md-table-cell text-break">{email_link}</td>'
+                '<td class="d-none d-xl-table-cell text-nowrap">{phone_link}</td>'
+                "</tr>",
+                check=check,
+                number=number if number else "–",
+                url=f"{before}{person.pk}{after}",
+                name=person.sort_name or no_name,
+                small=small,
+                email_line=format_html('<div class="text-break">{}</div>', email) if email else "",
+                age="" if age is None else age,
+                badge=STATUS_BADGES.get(person.status, "text-bg-light"),
+                status=person.get_status_display(),
+                membership_type=person.membership_type.name if person.membership_type else "",
+                email_link=format_html('<a href="mailto:{}">{}</a>', email, email) if email else "",
+                phone_link=(
+                    format_html(
+                        '<a href="tel:{}">{}</a>',
+                        phone,
+                        phone_display(phone, organisation.country or "SE"),
+                    )
+                    if phone
+                    else ""
+                ),
+            )
+        )
+    return mark_safe("".join(html))  # noqa: S308 - each row is built by format_html
+
+
 @organisation_view("members.register.view")
 def search(request: OrganisationRequest, **kwargs: Any) -> HttpResponse:
     organisation = request.organisation
@@ -273,9 +351,6 @@ def search(request: OrganisationRequest, **kwargs: Any) -> HttpResponse:
     page = Paginator(people, engine.PAGE_SIZE).get_page(params.get("page"))
     today = timezone.localdate()
     rows = list(page.object_list)
-    for person in rows:
-        person.age_today = person.age_on(today)
-        person.status_badge = STATUS_BADGES.get(person.status, "text-bg-light")
     query = engine.query_string(params)
     current_query = engine.clean_query(params)
     saved_searches = [
@@ -306,6 +381,7 @@ def search(request: OrganisationRequest, **kwargs: Any) -> HttpResponse:
             "form": form,
             "page": page,
             "rows": rows,
+            "rows_html": _rows_html(organisation, rows, today, selectable=bulk_form is not None),
             "count": page.paginator.count,
             "query": query,
             "chips": chips,
