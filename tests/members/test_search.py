@@ -532,3 +532,26 @@ def test_a_saved_search_with_a_deleted_tag_finds_nobody_rather_than_everyone(org
 )
 def test_years_before(today, years, expected):
     assert search._years_before(today, years) == expected
+
+
+def test_running_a_search_reads_only_the_lists_its_filters_name(org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    group = GroupFactory(organisation=org, name="P12")
+    TagFactory(organisation=org, name="Styrelse")
+    anna = make_member(org, first_name="Anna")
+    make_member(org, first_name="Bo")
+    GroupMembershipFactory(organisation=org, person=anna, group=group)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert found(org, group=str(group.pk)) == {"Anna"}
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    assert '"core_group"' in tables
+    for unused in ("members_tag", "members_membershiptype", "members_attributedefinition"):
+        assert f'FROM "{unused}"' not in tables
+
+    # A group that is not this association's is still refused: nobody is found.
+    other = GroupFactory(organisation=OrganisationFactory())
+    assert found(org, group=str(other.pk)) == set()
+    assert found(org, group=str(group.pk), tag="999999") == set()

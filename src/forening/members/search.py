@@ -277,15 +277,39 @@ class SearchChoices:
     attribute_definitions: list[AttributeDefinition]
 
     @classmethod
-    def load(cls, organisation: Organisation | None) -> SearchChoices:
+    def load(
+        cls, organisation: Organisation | None, *, only_for: Mapping[str, Any] | None = None
+    ) -> SearchChoices:
+        """Every list, for the search page. With `only_for` (search parameters), only the
+        lists those parameters name are read: running a search (a saved search for a
+        mailing, a billing run) needs the groups it filters on, not every list."""
         where = {"organisation": organisation} if organisation is not None else {}
+
+        def wanted(*names: str) -> bool:
+            return only_for is None or any(only_for.get(name) for name in names)
+
+        attributes = only_for is None or any(
+            value and ATTRIBUTE_PARAMETER.match(name) for name, value in only_for.items()
+        )
         return cls(
-            membership_types=list(MembershipType.objects.filter(**where)),
-            sections=list(Section.objects.filter(**where)),
-            groups=list(Group.objects.filter(**where).select_related("section")),
-            tags=list(Tag.objects.filter(**where)),
-            purposes=list(ConsentPurpose.objects.filter(**where)),
-            attribute_definitions=list(AttributeDefinition.objects.filter(**where)),
+            membership_types=(
+                list(MembershipType.objects.filter(**where)) if wanted("membership_type") else []
+            ),
+            sections=list(Section.objects.filter(**where)) if wanted("section") else [],
+            groups=(
+                list(Group.objects.filter(**where).select_related("section"))
+                if wanted("group")
+                else []
+            ),
+            tags=list(Tag.objects.filter(**where)) if wanted("tag") else [],
+            purposes=(
+                list(ConsentPurpose.objects.filter(**where))
+                if wanted("consent_given", "consent_withdrawn")
+                else []
+            ),
+            attribute_definitions=(
+                list(AttributeDefinition.objects.filter(**where)) if attributes else []
+            ),
         )
 
 
@@ -786,7 +810,9 @@ def _attribute_conditions(
 def search_people(organisation: Organisation, params: Mapping[str, Any] | None) -> QuerySet[Person]:
     """The people of `organisation` that `params` (a QueryDict or a dict of lists, such as
     `SavedSearch.query`) select, sorted as asked; nobody when a parameter is invalid."""
-    return SearchForm(params or {}, organisation=organisation).people()
+    params = as_params(params or {})
+    choices = SearchChoices.load(organisation, only_for=params)
+    return SearchForm(params, organisation=organisation, choices=choices).people()
 
 
 def saved_search_people(saved_search: SavedSearch) -> QuerySet[Person]:
