@@ -217,6 +217,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Background work: Django's task API. The database backend needs no extra server;
 # FORENING_TASK_BACKEND=rq moves work to Redis (REDIS_URL) for larger installations.
+# The local time after which the worker starts the daily jobs (core.scheduler).
+FORENING_DAILY_AT = env_str("FORENING_DAILY_AT", "05:00")
 TASK_BACKEND = env_str("FORENING_TASK_BACKEND", "database")
 if TASK_BACKEND == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

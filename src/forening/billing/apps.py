@@ -9,3 +9,7 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from forening.billing import checks, policy  # noqa: F401  (register rules and checks)
+        from forening.core import scheduler
+
+        # Reminders and automatic renewal runs, once a day in the task worker.
+        scheduler.register("billing.daily", "forening.billing.tasks.daily")

@@ -134,6 +134,23 @@ class Organisation(TrackedModel, TimestampedModel):
         return self.parent_id is not None
 
 
+class ScheduledRun(models.Model):
+    """That a scheduled job (core.scheduler) was started for a day. One row per job and
+    day, unique, so that of several workers exactly one starts it."""
+
+    name = models.CharField(max_length=80)
+    day = models.DateField()
+    started_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "day"], name="scheduled_run_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.day}"
+
+
 class NumberSequence(models.Model):
     """A per-association counter (member numbers, invoice numbers), see core.sequences."""
 

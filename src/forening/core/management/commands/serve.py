@@ -20,6 +20,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connections
 from django.utils.crypto import get_random_string
 
+from forening.core import scheduler
+
 logger = logging.getLogger(__name__)
 
 # How long Ctrl-C waits for a task that is running (say, an SMTP delivery) to finish.
@@ -46,6 +48,7 @@ class Command(BaseCommand):
         thread = None
         if settings.TASK_BACKEND == "database" and not options["no_worker"]:
             worker, thread = _start_worker()
+            scheduler.start_thread()
             self.stdout.write("Task worker started (database backend, in a thread).")
         elif settings.TASK_BACKEND == "rq":
             self.stdout.write("Tasks go to Redis: run `forening worker` in another terminal.")

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from forening.core import scheduler
+
 
 class Command(BaseCommand):
     help = (
@@ -33,9 +35,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--max-tasks", type=int, default=None, help="Exit after running this many tasks."
         )
+        parser.add_argument(
+            "--no-scheduler",
+            action="store_true",
+            help="Do not start the daily jobs (reminders, renewal runs) from this worker.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         backend = settings.TASK_BACKEND
+        if backend in ("database", "rq") and not (options["batch"] or options["no_scheduler"]):
+            # Daily jobs (core.scheduler): any number of workers may tick, one starts a job.
+            scheduler.start_thread()
         if backend == "database":
             worker_options: dict[str, Any] = {
                 "queue_name": options["queue_name"],
