@@ -695,7 +695,7 @@ def test_the_billing_settings_are_saved(admin_client: Any, world: World) -> None
             "bankgiro": "5050-1055",
             "plusgiro": "",
             "swish_number": "123 456 78 90",
-            "iban": "",
+            "iban": "se45 5000 0000 0583 9825 7466",
             "payment_terms_days": "20",
             "reminder_steps": "2",
             "reminder_after_days": "10",
@@ -709,6 +709,7 @@ def test_the_billing_settings_are_saved(admin_client: Any, world: World) -> None
     with scopes_disabled():
         found = BillingSettings.objects.get(organisation=world.org)
     assert (found.bankgiro, found.swish_number) == ("5050-1055", "1234567890")
+    assert found.iban == "SE4550000000058398257466"
     assert (found.payment_terms_days, found.reminder_fee_minor) == (20, 6000)
     page = admin_client.get(url(world, "billing-settings"))
     assert page.context["form"]["reminder_fee"].value() == "60,00"
@@ -720,6 +721,7 @@ def test_the_billing_settings_are_saved(admin_client: Any, world: World) -> None
     [
         ("bankgiro", "5050-1056", "Bankgiro number is not valid: check the digits."),
         ("swish_number", "0701234567", "A Swish number for payments has 10 digits"),
+        ("iban", "SE45 5000 0000 0583 9825 7467", "That is not a valid IBAN"),
         ("reminder_steps", "9", "At most five reminders can be sent for one invoice."),
         ("reminder_fee", "-5", "The amount cannot be negative."),
     ],

@@ -38,6 +38,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
+from stdnum import iban as stdnum_iban
 
 from forening.billing import swish_qr
 from forening.billing.models import BillingSettings, Invoice, InvoiceLine, Reminder
@@ -422,7 +423,7 @@ def _page(
         if billing.plusgiro:
             rows.append((_("PlusGiro"), billing.plusgiro))
         if billing.iban:
-            rows.append((_("IBAN"), billing.iban))
+            rows.append((_("IBAN"), stdnum_iban.format(billing.iban)))
         if invoice.ocr:
             rows.append((_("OCR reference"), invoice.ocr))
         rows.append((_("Amount to pay"), money(left_minor)))

@@ -28,7 +28,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from stdnum import iban as stdnum_iban
 from stdnum import luhn
+from stdnum.exceptions import ValidationError as StdnumError
 
 from forening.billing import ocr
 from forening.billing.models import (
@@ -150,6 +152,13 @@ def update_settings(organisation: Organisation, *, actor: Actor, **fields: Any) 
         if not (digits.startswith("123") and len(digits) == 10):
             raise BillingError(_("A Swish number for payments has 10 digits and starts with 123."))
         found.swish_number = digits
+    if found.iban:
+        try:
+            found.iban = stdnum_iban.compact(stdnum_iban.validate(found.iban))
+        except StdnumError:
+            raise BillingError(
+                _("That is not a valid IBAN: check the country code, check digits and account.")
+            ) from None
     if found.reminder_steps > 5:
         raise BillingError(_("At most five reminders can be sent for one invoice."))
     if found.payment_terms_days < 1 or found.payment_terms_days > 365:
