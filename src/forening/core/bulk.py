@@ -44,8 +44,6 @@ _PLAIN = (
     models.ForeignKey,
     models.OneToOneField,
 )
-# COPY sends a few thousand rows per write; the keys are taken in one query per call.
-_COPY_ROWS = 5000
 
 
 def insert(
