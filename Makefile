@@ -34,6 +34,7 @@ browser-test: install
 lint: $(BIN)/forening
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports --no-cache
 
 format: $(BIN)/forening
 	$(BIN)/ruff format src tests

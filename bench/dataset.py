@@ -31,7 +31,7 @@ from django_scopes import scopes_disabled
 from stdnum import luhn
 
 from forening.core import sequences
-from forening.core import services as core_services
+from forening.office import onboarding
 from forening.core.context import Actor
 from forening.core.models import (
     Group,
@@ -241,7 +241,7 @@ class _Builder:
 
     def run(self) -> None:
         actor = Actor.system("bench")
-        org = core_services.create_organisation(
+        org = onboarding.create_organisation(
             name=f"Benchmark IF {self.index + 1}",
             slug=slug(self.index),
             country="SE",

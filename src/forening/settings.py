@@ -49,6 +49,10 @@ INSTALLED_APPS = [
     "forening.fees",
     "forening.billing",
     "forening.payments",
+    "forening.office",
+    "forening.portal",
+    "forening.web",
+    "forening.demo",
 ]
 
 MIDDLEWARE = [

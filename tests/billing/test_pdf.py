@@ -356,7 +356,7 @@ def test_nothing_is_fetched_from_the_network(caplog: Any) -> None:
 
 
 def test_pdf_file_names_are_in_the_invoices_language(org: Any, billing: Any, payer: Any) -> None:
-    from forening.billing.views_pdf import file_name
+    from forening.billing.views.pdf import file_name
 
     invoice = make_invoice(org, payer, 30000)
     note = services.credit_invoice(invoice, actor=ACTOR)

@@ -17,12 +17,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django_scopes import scope, scopes_disabled
 
-from forening.billing import reports, services
+from forening.billing import report_book, reports, services
 from forening.billing.models import Invoice, LineKind
 from forening.core.models import AuditEvent, Organisation, Person
 from forening.fees.models import FeeCategory
 from forening.ledger.models import CostCentre
 from forening.ledger.services import year_bounds
+from forening.payments import reports as payment_reports
 from forening.payments import services as payments
 from forening.payments.models import Channel
 from tests.conftest import World
@@ -238,7 +239,7 @@ def test_ageing_by_payer_lists_the_largest_overdue_payers(org, scenario):
 
 
 def test_payments_by_channel_and_month_leave_out_reversed_payments(org, scenario):
-    report = reports.payments_by_channel_month(org, START, END)
+    report = payment_reports.payments_by_channel_month(org, START, END)
     assert report.channels == [("bankgiro", "Bankgiro"), ("swish", "Swish")]
     assert len(report.months) == 12
     months = {row.month: (row.amounts, row.count, row.total_minor) for row in report.months}
@@ -253,7 +254,7 @@ def test_reports_of_an_empty_period_are_zero(org, scenario):
     day = dt.date(2024, 6, 1)
     assert reports.income_by_category(org, day, day).rows == []
     assert reports.income_by_cost_centre(org, day, day).total_minor == 0
-    empty = reports.payments_by_channel_month(org, day, day)
+    empty = payment_reports.payments_by_channel_month(org, day, day)
     assert (empty.channels, len(empty.months), empty.total_minor) == ([], 1, 0)
     assert reports.ageing(org, day).amount_minor == 0
 
@@ -271,7 +272,7 @@ def test_reports_see_only_their_own_association(org, scenario):
         assert reports.income_by_category(org, START, END).net_minor == 200000
         assert reports.income_by_cost_centre(org, START, END).total_minor == 200000
         assert reports.ageing(org, AS_OF).amount_minor == 127500
-        assert reports.payments_by_channel_month(org, START, END).total_minor == 82000
+        assert payment_reports.payments_by_channel_month(org, START, END).total_minor == 82000
         assert reports.income_by_category(other, START, END).net_minor == 99900
 
 
@@ -291,7 +292,7 @@ def find(rows: list[tuple[Any, ...]], first: Any) -> tuple[Any, ...]:
 
 
 def test_workbook_holds_every_report_in_kronor(org, scenario):
-    data = reports.workbook(org, START, END, AS_OF)
+    data = report_book.workbook(org, report_book.Period(START, END, AS_OF))
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == [
         "Income by fee category",
@@ -332,7 +333,9 @@ def test_workbook_text_cannot_be_a_formula(org, scenario):
     FeeCategory.objects.filter(pk=scenario.membership.pk).update(name='=HYPERLINK("http://x")')
     CostCentre.objects.filter(pk=scenario.football.pk).update(code="+1", name="@SUM(A1)")
     Person.objects.filter(pk=scenario.david.pk).update(first_name="-2+3", last_name="Dahl\x07")
-    book = openpyxl.load_workbook(io.BytesIO(reports.workbook(org, START, END, AS_OF)))
+    book = openpyxl.load_workbook(
+        io.BytesIO(report_book.workbook(org, report_book.Period(START, END, AS_OF)))
+    )
     texts = [
         cell.value
         for sheet in book.worksheets
@@ -349,7 +352,7 @@ def test_workbook_text_cannot_be_a_formula(org, scenario):
 
 def test_workbook_headings_follow_the_language(org, scenario):
     with translation.override("sv"):
-        data = reports.workbook(org, START, END, AS_OF)
+        data = report_book.workbook(org, report_book.Period(START, END, AS_OF))
         expected = [gettext("Income by fee category")[:31], gettext("Income by cost centre")[:31]]
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames[:2] == expected

@@ -8,6 +8,7 @@ from django.utils import translation
 from forening.core import services
 from forening.core.context import Actor
 from forening.core.models import AuditEvent, Section
+from forening.office import onboarding
 from tests.factories.core import SectionFactory, UserFactory
 
 
@@ -33,7 +34,7 @@ def test_saving_without_a_change_writes_no_event(org):
 
 
 def test_a_command_creating_an_association_is_named_in_every_row(db):
-    created = services.create_organisation(
+    created = onboarding.create_organisation(
         name="IK Loggen",
         slug="ik-loggen",
         country="SE",

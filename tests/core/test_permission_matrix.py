@@ -1,6 +1,6 @@
 """Every page under /o/<org>/ × every persona, against an explicit table of expectations.
 
-A new URL in `forening.core.urls_org` fails `test_every_url_is_in_the_matrix` until it
+A new URL in `forening.urls.org_urlpatterns` fails `test_every_url_is_in_the_matrix` until it
 is added to EXPECTED, and a view without `organisation_view(...)` fails
 `test_every_view_declares_a_known_policy_action`.
 """
@@ -13,8 +13,9 @@ import pytest
 from django.urls import URLPattern, reverse
 from django_scopes import scopes_disabled
 
-from forening.core import policy, urls_org
+from forening.core import policy
 from forening.core.models import Role, RoleAssignment
+from forening.urls import org_urlpatterns
 from tests.billing import matrix_billing
 from tests.conftest import PERSONAS, World
 from tests.factories.core import RoleAssignmentFactory, UserFactory
@@ -43,7 +44,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "role-revoke": OFFICE,
     "audit": OFFICE,
     "units": OFFICE,
-    # Pages not yet mounted in urls_org are checked once they are.
+    # Pages not yet mounted in the URL hub are checked once they are.
     "unit-create": OFFICE,
     "leader": {**ADMINS, "member": FORBIDDEN, "leader": OK},
     "leader-group": {**ADMINS, "member": FORBIDDEN, "leader": OK},
@@ -85,7 +86,7 @@ for _matrix in REGISTER_MATRICES:
 
 
 def _patterns() -> list[URLPattern]:
-    return [p for p in urls_org.urlpatterns if isinstance(p, URLPattern)]
+    return [p for p in org_urlpatterns if isinstance(p, URLPattern)]
 
 
 URL_NAMES = [p.name for p in _patterns()]

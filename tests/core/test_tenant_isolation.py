@@ -8,8 +8,8 @@ import pytest
 from django.urls import URLPattern, reverse
 from django_scopes import scopes_disabled
 
-from forening.core import urls_org
 from forening.core.models import AuditEvent, Group, Person, RoleAssignment, Section
+from forening.urls import org_urlpatterns
 from tests.conftest import World
 from tests.factories.core import (
     GroupFactory,
@@ -159,7 +159,7 @@ def _other_org_urls(world: World, foreign: dict[str, Any]) -> list[tuple[str, st
         "person_id": foreign["person"].pk,
     }
     urls = []
-    for pattern in urls_org.urlpatterns:
+    for pattern in org_urlpatterns:
         assert isinstance(pattern, URLPattern)
         kwargs = {"org_slug": world.other_org.slug}
         # The slug already belongs to another association; ids the register pages take

@@ -19,6 +19,7 @@ from stdnum import luhn
 
 from forening.core.context import Actor
 from forening.core.models import AuditEvent, GroupMembership, MemberStatus, Person
+from forening.households import services as household_services
 from forening.households.models import Household
 from forening.members import importing, services
 from forening.members.models import (
@@ -968,7 +969,7 @@ def test_a_new_person_at_an_existing_households_address_joins_it(org):
     per = make_member(
         org, first_name="Per", last_name="Ek", street="Ekvägen 2", postal_code="111 22", city="By"
     )
-    household = services.create_household(org, actor=ACTOR, name="Ek", people=[per])
+    household = household_services.create_household(org, actor=ACTOR, name="Ek", people=[per])
     data = xlsx(
         [
             ["Förnamn", "Efternamn", "Adress", "Postnr", "Ort"],
@@ -1129,7 +1130,7 @@ def test_a_household_that_moved_takes_everyone_in_it_along(org):
     # given: a household of two, one of them not in the file
     per = make_member(org, first_name="Per", last_name="Ek", email="per@example.se")
     ola = make_member(org, first_name="Ola", last_name="Ek", email="ola@example.se")
-    household = services.create_household(
+    household = household_services.create_household(
         org,
         actor=ACTOR,
         name="Ek",
@@ -1157,7 +1158,7 @@ def test_a_household_that_moved_takes_everyone_in_it_along(org):
 
 def test_someone_who_moves_to_another_household_stops_paying_for_the_old_one(org):
     per = make_member(org, first_name="Per", last_name="Ek", email="per@example.se")
-    old = services.create_household(org, actor=ACTOR, name="Gamla", people=[per])
+    old = household_services.create_household(org, actor=ACTOR, name="Gamla", people=[per])
     assert old.payer_id == per.pk
     data = xlsx(
         [["Förnamn", "Efternamn", "E-post", "Hushåll"], ["Per", "Ek", "per@example.se", "Nya"]]

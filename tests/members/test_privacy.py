@@ -27,6 +27,7 @@ from forening.core.models import (
     Person,
     User,
 )
+from forening.households import services as household_services
 from forening.members import privacy, search, services
 from forening.members.models import (
     AttributeDefinition,
@@ -82,7 +83,7 @@ def rich(org: Organisation) -> dict[str, Any]:
         organisation=org, name="Allergi", kind=AttributeKind.TEXT
     )
     user = UserFactory(email="sara.svensson@example.se")
-    household = services.create_household(org, actor=ACTOR, name="Familjen Svensson")
+    household = household_services.create_household(org, actor=ACTOR, name="Familjen Svensson")
     person = make_member(
         org,
         first_name="Sara",
@@ -101,7 +102,7 @@ def rich(org: Organisation) -> dict[str, Any]:
     )
     Person.objects.filter(pk=person.pk).update(user=user)
     person.refresh_from_db()
-    services.move_to_household(person, household, actor=ACTOR)
+    household_services.move_to_household(person, household, actor=ACTOR)
     child = make_member(org, first_name="Lisa", last_name="Svensson")
     services.add_guardian(child, person, actor=ACTOR)
     group = Group.objects.create(organisation=org, name="Kör")
@@ -384,10 +385,12 @@ def test_household_payer_passes_to_an_adult_who_stays(org: Organisation) -> None
     leaving = make_member(org, identity_number=PERSONNUMMER)
     staying = make_member(org, identity_number=PERSONNUMMER_MALE)
     child = make_member(org, birth_date=dt.date(2018, 1, 1))
-    household = services.create_household(
+    household = household_services.create_household(
         org, actor=ACTOR, name="Familjen Berg", people=[leaving, staying, child], street="Ån 1"
     )
-    services.update_household(household, actor=ACTOR, payer=Person.objects.get(pk=leaving.pk))
+    household_services.update_household(
+        household, actor=ACTOR, payer=Person.objects.get(pk=leaving.pk)
+    )
     _end(Person.objects.get(pk=leaving.pk))
     # when
     privacy.anonymise_person(Person.objects.get(pk=leaving.pk), actor=ACTOR, reason="Begäran")

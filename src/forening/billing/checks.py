@@ -4,7 +4,7 @@
 - invoice numbers (invoices and credit notes share the series) have no gaps or duplicates;
 - every invoice's total is the sum of its lines, its open amount lies between 0 and its
   total, and its status agrees with its open amount;
-- every invoice has its voucher; every payment its allocations, which sum to its amount;
+- every invoice has its voucher;
 - by the cash method, the interim account holds, payer by payer, what is invoiced and not
   yet revenue: for each invoice its open amount, at most what is left of its revenue
   lines after credit notes; by the invoice method it holds nothing.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, Sum
 from django.db.models.functions import Coalesce
 
 from forening.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
@@ -23,12 +23,12 @@ from forening.core.models import Organisation
 from forening.ledger import services as ledger
 from forening.ledger.checks import register
 from forening.ledger.models import AccountingMethod, VoucherLine
-from forening.payments.models import Payment, PaymentAllocation, PaymentStatus
 
 LIMIT = 50  # violations listed per check; the count says how many more
 
 
-def _capped(problems: list[str]) -> list[str]:
+def capped(problems: list[str]) -> list[str]:
+    """The first LIMIT violations, and how many more there are."""
     if len(problems) <= LIMIT:
         return problems
     return [*problems[:LIMIT], f"… and {len(problems) - LIMIT} more"]
@@ -62,7 +62,7 @@ def open_invoices_are_receivables(organisation: Organisation) -> list[str]:
     ]
     if None in journal and journal[None]:
         problems.append(f"{journal[None]} on receivables has no payer")
-    return _capped(problems)
+    return capped(problems)
 
 
 @register("invoice numbers have no gaps and no duplicates")
@@ -81,7 +81,7 @@ def invoice_numbers(organisation: Organisation) -> list[str]:
         )
         missing = sorted(set(range(found["low"], found["high"] + 1)) - numbers)
         problems += [f"invoice number {n} is missing" for n in missing]
-    return _capped(problems)
+    return capped(problems)
 
 
 @register("every invoice adds up and its status fits its open amount")
@@ -109,32 +109,7 @@ def invoices_add_up(organisation: Organisation) -> list[str]:
             problems.append(f"invoice {number}: {open_minor} open of {total}")
         if (status == InvoiceStatus.OPEN) != (open_minor > 0):
             problems.append(f"invoice {number} is {status} with {open_minor} open")
-    return _capped(problems)
-
-
-@register("every payment is placed in full")
-def payments_placed(organisation: Organisation) -> list[str]:
-    placed = dict(
-        PaymentAllocation.objects.filter(organisation=organisation)
-        .values("payment")
-        .annotate(total=Sum("amount_minor"))
-        .values_list("payment", "total")
-    )
-    problems = []
-    for pk, amount, status in Payment.objects.filter(organisation=organisation).values_list(
-        "pk", "amount_minor", "status"
-    ):
-        expected = 0 if status == PaymentStatus.REVERSED else amount
-        if int(placed.get(pk) or 0) != expected:
-            problems.append(f"payment {pk} ({status}): {amount}, placed {placed.get(pk) or 0}")
-    unplaced = PaymentAllocation.objects.filter(organisation=organisation, kind="unplaced")
-    still = unplaced.values("payment").annotate(total=Sum("amount_minor")).filter(~Q(total=0))
-    marked = Payment.objects.filter(organisation=organisation, status=PaymentStatus.UNPLACED)
-    stated = set(marked.values_list("pk", flat=True))
-    for row in still:
-        if row["payment"] not in stated:
-            problems.append(f"payment {row['payment']} has money unplaced but is not marked so")
-    return _capped(problems)
+    return capped(problems)
 
 
 @register("the cash method's interim account holds what is invoiced and not yet revenue")
@@ -174,4 +149,4 @@ def cash_method_interim(organisation: Organisation) -> list[str]:
         for person_id in sorted(set(journal) | set(expected), key=lambda p: p or 0)
         if journal[person_id] != expected[person_id]
     ]
-    return _capped(problems)
+    return capped(problems)

@@ -1,4 +1,4 @@
-"""Permission rules of invoicing and payments, registered with core.policy.
+"""Permission rules of invoicing, registered with core.policy (payments have their own).
 
 Invoicing is office work: association admins (directly, or through a federation above).
 """
@@ -19,18 +19,12 @@ register(
         "billing.view",
         _admin,
         see="core.organisation.view",
-        description="See invoices, payments, member ledgers and the financial reports",
+        description="See invoices, member ledgers and the financial reports",
     ),
     Rule(
         "billing.manage",
         _admin,
         see="billing.view",
         description="Run billing, issue and credit invoices, send reminders, change settings",
-    ),
-    Rule(
-        "payments.register",
-        _admin,
-        see="billing.view",
-        description="Register, place and reverse payments",
     ),
 )

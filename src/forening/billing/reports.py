@@ -1,5 +1,6 @@
-"""The financial reports (ACC-03): income per fee category and per cost centre, the ageing of
-receivables, and payments per channel and month; and all of them as one .xlsx workbook.
+"""The financial reports of invoicing (ACC-03): income per fee category and per cost centre
+and the ageing of receivables. `billing.report_book` puts them, and the sections other apps
+add (payments per channel and month), on one page and in one .xlsx workbook.
 
 Each report is one aggregate query whatever the number of invoices, lines or payments
 (conditional sums, CASE WHEN on SQLite and FILTER on PostgreSQL), so the office page and the
@@ -14,37 +15,23 @@ Where the figures come from:
 - income per cost centre: the journal, lines on income accounts booked in the period, so
   manual vouchers and corrections count too;
 - ageing: open invoices by days past their due date on `as_of`; the open amounts are those
-  of today (payments after `as_of` are not undone), invoices issued after `as_of` are left out;
-- payments: every payment dated in the period that has not been reversed, placed or not.
+  of today (payments after `as_of` are not undone), invoices issued after `as_of` are left out.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import io
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Max, Q, Sum
-from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 
 from forening.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from forening.billing.services import PERSONAL_ROLES, display_name
-from forening.core import audit, money
-from forening.core.context import Actor
 from forening.core.models import Organisation
 from forening.ledger.models import AccountKind, VoucherLine
-from forening.members.exporting import neutralise
-from forening.payments.models import Channel, Payment, PaymentStatus
 
 # The ageing buckets: (key, first and last day past due; None for no bound).
 BUCKETS: tuple[tuple[str, int | None, int | None], ...] = (
@@ -57,8 +44,6 @@ BUCKETS: tuple[tuple[str, int | None, int | None], ...] = (
 # The overdue payers the page lists, and the most the workbook lists.
 PAYER_LIMIT = 20
 EXPORT_PAYER_LIMIT = 1000
-# A longer period lists only the months that had payments, not every month of it.
-MAX_MONTHS = 120
 
 
 def bucket_labels() -> dict[str, str]:
@@ -360,262 +345,3 @@ def ageing_by_payer(
         )
         for row in found
     ]
-
-
-# --- payments per channel and month -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MonthPayments:
-    month: dt.date  # the first day of the month
-    amounts: tuple[int, ...]  # per channel, in the order of `PaymentsByChannel.channels`
-    count: int
-    total_minor: int
-
-
-@dataclass(frozen=True)
-class PaymentsByChannel:
-    starts_on: dt.date
-    ends_on: dt.date
-    channels: list[tuple[str, str]]  # (value, label) of the channels that had payments
-    months: list[MonthPayments]
-    channel_totals: tuple[int, ...]
-    count: int
-    total_minor: int
-
-
-def _months(starts_on: dt.date, ends_on: dt.date) -> list[dt.date]:
-    months: list[dt.date] = []
-    month = starts_on.replace(day=1)
-    while month <= ends_on and len(months) <= MAX_MONTHS:
-        months.append(month)
-        days = calendar.monthrange(month.year, month.month)[1]
-        month = month + dt.timedelta(days=days)
-    return months
-
-
-def payments_by_channel_month(
-    organisation: Organisation, starts_on: dt.date, ends_on: dt.date
-) -> PaymentsByChannel:
-    """Payments dated from `starts_on` to `ends_on` that have not been reversed, summed
-    per month and channel: every month of the period (only those with payments when it is
-    longer than ten years) × the channels that had payments. One query."""
-    found = (
-        Payment.objects.filter(
-            organisation=organisation, paid_on__gte=starts_on, paid_on__lte=ends_on
-        )
-        .exclude(status=PaymentStatus.REVERSED)
-        .annotate(month=TruncMonth("paid_on"))
-        .values("month", "channel")
-        .annotate(payments=Count("pk"), total=Sum("amount_minor", default=0))
-        .order_by("month", "channel")
-    )
-    cells: dict[tuple[dt.date, str], int] = {}
-    counts: dict[dt.date, int] = defaultdict(int)
-    for row in found:
-        month = row["month"]
-        if isinstance(month, dt.datetime):  # a backend that truncates to a datetime
-            month = month.date()
-        cells[(month, row["channel"])] = int(row["total"])
-        counts[month] += row["payments"]
-    used = {channel for _month, channel in cells}
-    channels = [(value, str(label)) for value, label in Channel.choices if value in used]
-    months = _months(starts_on, ends_on)
-    if len(months) > MAX_MONTHS:
-        months = sorted(counts)
-    rows = []
-    for month in months:
-        amounts = tuple(cells.get((month, value), 0) for value, _label in channels)
-        rows.append(
-            MonthPayments(
-                month=month, amounts=amounts, count=counts.get(month, 0), total_minor=sum(amounts)
-            )
-        )
-    channel_totals = tuple(
-        sum(cells.get((month, value), 0) for month in counts) for value, _label in channels
-    )
-    return PaymentsByChannel(
-        starts_on=starts_on,
-        ends_on=ends_on,
-        channels=channels,
-        months=rows,
-        channel_totals=channel_totals,
-        count=sum(counts.values()),
-        total_minor=sum(channel_totals),
-    )
-
-
-# --- the workbook -----------------------------------------------------------------------
-
-_FORBIDDEN_IN_TITLES = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
-_BOLD = Font(bold=True)
-
-
-class _Sheet:
-    """One write-only worksheet: text made safe, amounts as numbers with a format."""
-
-    def __init__(self, book: Any, title: str, currency: str) -> None:
-        # Excel allows 31 characters and none of []:*?/\ in a sheet's name.
-        self.sheet = book.create_sheet(title=title.translate(_FORBIDDEN_IN_TITLES)[:31])
-        self.currency = currency
-        places = money.exponent(currency)
-        self.amount_format = "#,##0." + "0" * places if places else "#,##0"
-
-    def cell(self, value: Any, *, bold: bool = False, number_format: str = "") -> Any:
-        if isinstance(value, str):
-            # A name typed by a user is text, never a formula (CWE-1236), and holds no
-            # control characters (an .xlsx file cannot).
-            value = neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
-        cell = WriteOnlyCell(self.sheet, value=value)
-        if bold:
-            cell.font = _BOLD
-        if number_format:
-            cell.number_format = number_format
-        return cell
-
-    def amount(self, amount_minor: int, *, bold: bool = False) -> Any:
-        value: Decimal = money.to_decimal(amount_minor, self.currency)
-        return self.cell(value, bold=bold, number_format=self.amount_format)
-
-    def date(self, day: dt.date, number_format: str = "yyyy-mm-dd") -> Any:
-        return self.cell(day, number_format=number_format)
-
-    def row(self, *cells: Any) -> None:
-        self.sheet.append(list(cells))
-
-    def title(self, title: str, *facts: tuple[str, Any]) -> None:
-        self.row(self.cell(title, bold=True))
-        for label, value in facts:
-            self.row(self.cell(label), value)
-        self.row()
-
-    def header(self, headings: Sequence[str]) -> None:
-        self.row(*(self.cell(heading, bold=True) for heading in headings))
-
-
-def workbook(
-    organisation: Organisation,
-    starts_on: dt.date,
-    ends_on: dt.date,
-    as_of: dt.date,
-    *,
-    payer_limit: int | None = EXPORT_PAYER_LIMIT,
-) -> bytes:
-    """The reports as an .xlsx file, one sheet each, headings in the active language and
-    amounts as numbers in major units (kronor). Five queries, whatever the data."""
-    currency = organisation.currency
-    categories = income_by_category(organisation, starts_on, ends_on)
-    centres = income_by_cost_centre(organisation, starts_on, ends_on)
-    aged = ageing(organisation, as_of)
-    payers = ageing_by_payer(organisation, as_of, limit=payer_limit)
-    payments = payments_by_channel_month(organisation, starts_on, ends_on)
-
-    book = Workbook(write_only=True)
-
-    def period(sheet: _Sheet) -> tuple[tuple[str, Any], ...]:
-        return ((_("From"), sheet.date(starts_on)), (_("To"), sheet.date(ends_on)))
-
-    sheet = _Sheet(book, _("Income by fee category"), currency)
-    sheet.title(_("Income by fee category"), *period(sheet))
-    sheet.header([_("Fee category"), _("Lines"), _("Excl. VAT"), _("VAT")])
-    for row in categories.rows:
-        sheet.row(
-            sheet.cell(row.name),
-            row.line_count,
-            sheet.amount(row.net_minor),
-            sheet.amount(row.vat_minor),
-        )
-    sheet.row(
-        sheet.cell(_("Total"), bold=True),
-        sheet.cell(categories.line_count, bold=True),
-        sheet.amount(categories.net_minor, bold=True),
-        sheet.amount(categories.vat_minor, bold=True),
-    )
-
-    sheet = _Sheet(book, _("Income by cost centre"), currency)
-    sheet.title(_("Income by cost centre"), *period(sheet))
-    sheet.header([_("Cost centre"), _("Account"), _("Account name"), _("Income")])
-    for centre in centres.rows:
-        for account in centre.accounts:
-            sheet.row(
-                sheet.cell(centre.label),
-                sheet.cell(account.number),
-                sheet.cell(account.name),
-                sheet.amount(account.amount_minor),
-            )
-    sheet.row(
-        sheet.cell(_("Total"), bold=True), None, None, sheet.amount(centres.total_minor, bold=True)
-    )
-
-    labels = bucket_labels()
-    sheet = _Sheet(book, _("Receivables ageing"), currency)
-    sheet.title(_("Receivables ageing"), (_("As of"), sheet.date(as_of)))
-    sheet.header([_("Days past due"), _("Invoices"), _("Left to pay")])
-    for bucket in aged.buckets:
-        sheet.row(sheet.cell(bucket.label), bucket.count, sheet.amount(bucket.amount_minor))
-    sheet.row(
-        sheet.cell(_("Total"), bold=True),
-        sheet.cell(aged.count, bold=True),
-        sheet.amount(aged.amount_minor, bold=True),
-    )
-
-    sheet = _Sheet(book, _("Overdue payers"), currency)
-    sheet.title(_("Overdue payers"), (_("As of"), sheet.date(as_of)))
-    sheet.header(
-        [
-            _("Payer"),
-            _("Invoices"),
-            *(labels[key] for key, _first, _last in BUCKETS),
-            _("Overdue"),
-            _("Left to pay"),
-        ]
-    )
-    for payer in payers:
-        sheet.row(
-            sheet.cell(payer.name),
-            payer.count,
-            *(sheet.amount(amount) for amount in payer.amounts),
-            sheet.amount(payer.overdue_minor),
-            sheet.amount(payer.total_minor),
-        )
-
-    sheet = _Sheet(book, _("Payments"), currency)
-    sheet.title(_("Payments by channel and month"), *period(sheet))
-    sheet.header([_("Month"), *(label for _value, label in payments.channels), _("Total")])
-    for month in payments.months:
-        sheet.row(
-            sheet.date(month.month, "yyyy-mm"),
-            *(sheet.amount(amount) for amount in month.amounts),
-            sheet.amount(month.total_minor),
-        )
-    sheet.row(
-        sheet.cell(_("Total"), bold=True),
-        *(sheet.amount(amount, bold=True) for amount in payments.channel_totals),
-        sheet.amount(payments.total_minor, bold=True),
-    )
-
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def export_workbook(
-    organisation: Organisation,
-    starts_on: dt.date,
-    ends_on: dt.date,
-    as_of: dt.date,
-    *,
-    actor: Actor,
-) -> bytes:
-    """`workbook()` for a person who downloads it: the export is recorded in the audit log."""
-    data = workbook(organisation, starts_on, ends_on, as_of)
-    audit.record(
-        actor,
-        "billing.reports.exported",
-        organisation,
-        person=None,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        as_of=as_of,
-    )
-    return data

@@ -9,6 +9,9 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from forening.core import navigation
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
@@ -17,6 +20,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     return {
         "current_organisation": organisation,
         "access": access,
+        # Built only when the template reads it (the menu bar, inside an association).
+        "navigation": SimpleLazyObject(lambda: navigation.build(request)),
         "csp_nonce": getattr(request, "csp_nonce", ""),
         "languages": settings.LANGUAGES,
         "site_url": settings.SITE_URL,

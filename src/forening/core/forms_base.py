@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -78,3 +79,17 @@ class QuickSelect(forms.Select):
             flatatt(widget["attrs"]),
             mark_safe("".join(parts)),  # noqa: S308 - each part is built by format_html
         )
+
+
+def add_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form's fields (the rest above the form).
+
+    A field the form itself already found wrong keeps its own message only."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            target = name if name in form.fields else None
+            if target is not None and target in form.errors:
+                continue  # the form already says what is wrong with this field
+            form.add_error(target, errors)
+    else:
+        form.add_error(None, error)

@@ -24,7 +24,6 @@ from forening.core.models import (
     Country,
     Group,
     Organisation,
-    Person,
     Role,
     RoleAssignment,
     Section,
@@ -64,7 +63,10 @@ def create_organisation(
     parent: Organisation | None = None,
     language: str | None = None,
 ) -> NewOrganisation:
-    """Create an association with its first administrator.
+    """Create an association with its first administrator (the kernel's part only).
+
+    Call `forening.office.onboarding.create_organisation`, which also runs every app's
+    setup hook (membership types, the chart of accounts …) in the same transaction.
 
     The administrator's account is created without a password (or reused if the e-mail
     address already has one); the returned link lets them choose one. Raises
@@ -104,11 +106,6 @@ def create_organisation(
         RoleAssignment.objects.create(
             organisation=organisation, user=admin, role=Role.ADMIN, granted_by=actor.user
         )
-        from forening.ledger.services import ensure_chart
-        from forening.members.services import ensure_membership_types
-
-        ensure_membership_types(organisation)
-        ensure_chart(organisation)
     audit.record(actor, "core.organisation.created_with_admin", organisation, admin=email)
     return NewOrganisation(organisation, admin, password_setup_url(admin))
 
@@ -231,9 +228,6 @@ def grant_role_by_email(
     return grant_role(organisation, user=user, role=role, group=group, actor=actor)
 
 
-PERSON_CONTACT_FIELDS = frozenset({"email", "phone", "street", "postal_code", "city"})
-
-
 def normalise_phone(value: str, country: str) -> str:
     """A phone number in E.164 (+46701234567); national numbers are read in `country`.
 
@@ -251,29 +245,3 @@ def normalise_phone(value: str, country: str) -> str:
             {"phone": _("This is not a valid phone number. Example: 070-123 45 67.")}
         )
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
-
-
-@audit.in_name_of_actor
-@transaction.atomic
-def update_person(person: Person, *, actor: Actor, **fields: Any) -> Person:
-    """Change a person's contact details (e-mail, phone, street, postal code, city).
-
-    The phone number is stored in E.164, read in the association's country. Raises
-    ValidationError with per-field messages; nothing is written then. The change is
-    recorded in the audit log (as a field diff) in the name of `actor`.
-    """
-    unknown = set(fields) - PERSON_CONTACT_FIELDS
-    if unknown:
-        raise ValueError(f"update_person cannot change {sorted(unknown)}")
-    if "phone" in fields:
-        fields["phone"] = normalise_phone(fields["phone"] or "", person.organisation.country)
-    for name, value in fields.items():
-        setattr(person, name, (value or "").strip())
-    person.full_clean(exclude=["photo"])
-    person.save(update_fields=[*fields.keys(), "updated_at"])
-    if person.household_id and fields.keys() & {"street", "postal_code", "city"}:
-        # Everyone in the household lives at the same address.
-        from forening.members.services import share_address
-
-        share_address(person)
-    return person

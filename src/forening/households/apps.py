@@ -6,3 +6,6 @@ class HouseholdsConfig(AppConfig):
     name = "forening.households"
     label = "households"
     verbose_name = _("Households")
+
+    def ready(self) -> None:
+        from forening.households import policy  # noqa: F401  (registers the rules)

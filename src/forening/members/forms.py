@@ -10,22 +10,20 @@ same field checks the services run (`services.clean_person_fields`, `identity.pa
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Iterable
 from typing import Any
 
 import phonenumbers
-from babel import Locale, UnknownLocaleError
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes.forms import SafeModelChoiceField
 
-from forening.core.forms_base import BootstrapMixin
+from forening.core.countries import country_choices
+from forening.core.forms_base import BootstrapMixin, add_validation_error
 from forening.core.models import (
     Gender,
     Group,
@@ -36,7 +34,6 @@ from forening.core.models import (
     Person,
     PersonKind,
 )
-from forening.households.models import Household
 from forening.members import attributes as attribute_values
 from forening.members import identity, services
 from forening.members import status as transitions
@@ -58,9 +55,6 @@ START_STATUSES = [
     (MemberStatus.APPLIED, _("Applied for membership")),
     (MemberStatus.CONTACT, _("Contact (not a member)")),
 ]
-NORDIC_COUNTRIES = ("SE", "DK", "NO", "FI", "IS")
-# Babel territories that are not countries one lives in.
-_NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
 
 # Fields that belong to one kind of person only; the other kind sends them empty.
 PERSON_ONLY_FIELDS = ("first_name", "last_name", "birth_date", "gender")
@@ -82,34 +76,6 @@ PLAIN_FIELDS = (
     "membership_type",
     "joined_on",
 )
-
-
-@functools.cache
-def _country_names(language: str) -> tuple[tuple[str, str], ...]:
-    try:
-        territories = Locale.parse(language.replace("-", "_")).territories
-    except (UnknownLocaleError, ValueError):
-        territories = Locale.parse("en").territories
-    names = {
-        code: name
-        for code, name in territories.items()
-        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
-    }
-    nordic = [(code, names[code]) for code in NORDIC_COUNTRIES if code in names]
-    rest = sorted(
-        ((code, name) for code, name in names.items() if code not in NORDIC_COUNTRIES),
-        key=lambda item: item[1].casefold(),
-    )
-    return (*nordic, *rest)
-
-
-def country_choices() -> list[tuple[str, str]]:
-    """Every country, named in the active language, the Nordic ones first."""
-    return [("", "—"), *_country_names(translation.get_language() or "sv")]
-
-
-def country_name(code: str) -> str:
-    return dict(_country_names(translation.get_language() or "sv")).get(code, code)
 
 
 def phone_display(number: str, country: str) -> str:
@@ -199,18 +165,6 @@ class IdListField(forms.Field):
             return sorted({int(item) for item in value})
         except (TypeError, ValueError):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-
-
-def add_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form's fields (the rest above the form)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            target = name if name in form.fields else None
-            if target is not None and target in form.errors:
-                continue  # the form already says what is wrong with this field
-            form.add_error(target, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _membership_types(
@@ -664,62 +618,6 @@ class TagAddForm(BootstrapMixin, forms.Form):
         widget=forms.TextInput(attrs={"list": "tag-names", "autocomplete": "off"}),
         help_text=_("Choose a tag or type a new one."),
     )
-
-
-class NewHouseholdForm(BootstrapMixin, forms.Form):
-    name = forms.CharField(label=_("Name of the new household"), max_length=200)
-
-
-class HouseholdForm(BootstrapMixin, forms.Form):
-    """Edit a household: name, address (everyone moves along), payer, invoice recipient."""
-
-    name = forms.CharField(label=_("Name"), max_length=200)
-    care_of = forms.CharField(label=_("c/o"), max_length=200, required=False)
-    street = forms.CharField(label=_("Street address"), max_length=200, required=False)
-    postal_code = forms.CharField(label=_("Postal code"), max_length=10, required=False)
-    city = forms.CharField(label=_("City"), max_length=100, required=False)
-    country = forms.ChoiceField(label=_("Country"), required=False)
-    payer = SafeModelChoiceField(
-        label=_("Payer"),
-        queryset=Person.objects.none(),
-        required=False,
-        empty_label="—",
-        help_text=_("Who owes the household's fees."),
-    )
-    invoice_recipient = SafeModelChoiceField(
-        label=_("Invoice recipient"),
-        queryset=Person.objects.none(),
-        required=False,
-        empty_label=_("The payer"),
-        help_text=_("Who receives the invoices, when that is someone else than the payer."),
-    )
-
-    def __init__(
-        self, *args: Any, household: Household, people: Iterable[Person], **kwargs: Any
-    ) -> None:
-        if "initial" not in kwargs:
-            kwargs["initial"] = {
-                "name": household.name,
-                **{name: getattr(household, name) for name in Household.ADDRESS_FIELDS},
-                "payer": household.payer_id,
-                "invoice_recipient": household.invoice_recipient_id,
-            }
-        super().__init__(*args, **kwargs)
-        ids = [person.pk for person in people]
-        for name in ("payer", "invoice_recipient"):
-            self.fields[name].queryset = Person.objects.filter(
-                organisation_id=household.organisation_id, household=household, pk__in=ids
-            )
-        self.fields["country"].choices = country_choices()
-
-    def service_arguments(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        return {
-            "name": data["name"],
-            **{name: data.get(name) or "" for name in Household.ADDRESS_FIELDS},
-            "payer": data.get("payer"),
-            "invoice_recipient": data.get("invoice_recipient"),
-        }
 
 
 class ApplicationDecisionForm(forms.Form):

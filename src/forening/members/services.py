@@ -34,6 +34,7 @@ from forening.core.models import (
 )
 from forening.core.services import normalise_phone
 from forening.households.models import Household
+from forening.households.services import join_household, share_address
 from forening.members import attributes as attribute_values
 from forening.members import identity
 from forening.members import status as transitions
@@ -81,7 +82,7 @@ PERSON_FIELDS = frozenset(
         "member_number",
     }
 )
-ADDRESS_FIELDS = ("care_of", "street", "postal_code", "city", "country")
+ADDRESS_FIELDS = Household.ADDRESS_FIELDS
 TEXT_FIELDS = PERSON_FIELDS - {
     "kind",
     "birth_date",
@@ -378,7 +379,9 @@ def create_person(
     if status != MemberStatus.CONTACT:
         _require_attributes(organisation, person.membership_type, coerced)
     if household is not None:
-        _join_household(person, household)
+        if household.organisation_id != organisation.pk:
+            raise RegisterError(_("Choose a household in this association."))
+        join_household(person, household)
     _check_member_number(person)
     _assign_member_number(person)
     person.full_clean(exclude=["photo"])
@@ -440,6 +443,34 @@ def update_person(
     if attributes is not None:
         _write_attributes(person, coerced)
     if person.household_id and any(name in cleaned for name in ADDRESS_FIELDS):
+        share_address(person)
+    return person
+
+
+# What a member may change for themselves and their wards on My pages.
+CONTACT_FIELDS = frozenset({"email", "phone", "street", "postal_code", "city"})
+
+
+@audit.in_name_of_actor
+@transaction.atomic
+def update_contact_details(person: Person, *, actor: Actor, **fields: Any) -> Person:
+    """Change a person's contact details (CONTACT_FIELDS) from My pages.
+
+    Unlike `update_person` this works on every record, a former member's too: anyone may
+    correct how to reach them. The phone number is stored in E.164, read in the
+    association's country; a household's address follows the person's. Raises
+    ValidationError with per-field messages; nothing is written then.
+    """
+    unknown = set(fields) - CONTACT_FIELDS
+    if unknown:
+        raise ValueError(f"update_contact_details cannot change {sorted(unknown)}")
+    person = Person.objects.select_for_update().get(pk=person.pk, organisation=person.organisation)
+    cleaned = clean_person_fields(person.organisation, fields)
+    for name, value in cleaned.items():
+        setattr(person, name, value)
+    person.full_clean(exclude=["photo"])
+    person.save(update_fields=[*cleaned.keys(), "updated_at"])
+    if person.household_id and cleaned.keys() & set(ADDRESS_FIELDS):
         share_address(person)
     return person
 
@@ -654,139 +685,7 @@ def change_status_many(
     return result
 
 
-# --- households ---------------------------------------------------------------------
-
-
-def _join_household(person: Person, household: Household) -> None:
-    if household.organisation_id != person.organisation_id:
-        raise RegisterError(_("Choose a household in this association."))
-    person.household = household
-    for name in ADDRESS_FIELDS:
-        setattr(person, name, getattr(household, name))
-
-
-def share_address(person: Person) -> None:
-    """A person in a household moved: the household's address, and everyone's in it, follow."""
-    assert person.household_id is not None  # noqa: S101 - the caller checked
-    household = Household.objects.select_for_update().get(pk=person.household_id)
-    for name in ADDRESS_FIELDS:
-        setattr(household, name, getattr(person, name))
-    household.save()
-    _copy_household_address(household)
-
-
-def _copy_household_address(household: Household) -> int:
-    people = list(Person.objects.filter(organisation=household.organisation, household=household))
-    for member in people:
-        for name in ADDRESS_FIELDS:
-            setattr(member, name, getattr(household, name))
-    Person.objects.bulk_update(people, [*ADDRESS_FIELDS, "updated_at"])
-    return len(people)
-
-
-@audit.in_name_of_actor
-@transaction.atomic
-def create_household(
-    organisation: Organisation,
-    *,
-    actor: Actor,
-    name: str,
-    people: Iterable[Person] = (),
-    **address: Any,
-) -> Household:
-    """A new household. Without an address given it takes the first person's."""
-    people = list(people)
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": _("Give the household a name.")})
-    if not address and people:
-        address = {field_name: getattr(people[0], field_name) for field_name in ADDRESS_FIELDS}
-    household = Household(organisation=organisation, name=name, **address)
-    if people:
-        ages = [p.age_on(timezone.localdate()) for p in people]
-        household.payer = next(
-            (p for p, age in zip(people, ages, strict=True) if age is None or age >= 18),
-            people[0],
-        )
-    household.full_clean()
-    household.save()
-    for person in people:
-        move_to_household(person, household, actor=actor)
-    return household
-
-
-@audit.in_name_of_actor
-@transaction.atomic
-def update_household(household: Household, *, actor: Actor, **fields: Any) -> Household:
-    """Change the name, the address (everyone in it moves along), the payer or the invoice
-    recipient (both must be people of the household)."""
-    allowed_fields = {"name", *ADDRESS_FIELDS, "payer", "invoice_recipient"}
-    unknown = set(fields) - allowed_fields
-    if unknown:
-        raise ValueError(f"update_household cannot set {sorted(unknown)}")
-    for role in ("payer", "invoice_recipient"):
-        person = fields.get(role)
-        if (
-            person is not None
-            and not Person.objects.filter(pk=person.pk, household=household).exists()
-        ):
-            raise ValidationError({role: _("Choose someone in the household.")})
-    for name, value in fields.items():
-        setattr(household, name, value.strip() if isinstance(value, str) else value)
-    household.full_clean()
-    household.save()
-    if set(fields) & set(ADDRESS_FIELDS):
-        _copy_household_address(household)
-    return household
-
-
-@audit.in_name_of_actor
-@transaction.atomic
-def move_to_household(person: Person, household: Household | None, *, actor: Actor) -> Person:
-    """Move someone into `household` (taking its address), or out of any (None).
-
-    A payer or invoice recipient who leaves stops being one; a household that loses its
-    payer gets another adult (or nobody) so invoices always have somewhere to go."""
-    person = Person.objects.select_for_update().get(pk=person.pk, organisation=person.organisation)
-    previous_id = person.household_id
-    if household is not None:
-        _join_household(person, household)
-    else:
-        person.household = None
-    person.save()
-    if previous_id and previous_id != person.household_id:
-        previous = Household.objects.select_for_update().get(pk=previous_id)
-        changed = []
-        for role in ("payer", "invoice_recipient"):
-            if getattr(previous, f"{role}_id") == person.pk:
-                replacement = None
-                if role == "payer":
-                    replacement = _adult_in(previous)
-                setattr(previous, role, replacement)
-                changed.append(role)
-        if changed:
-            previous.save()
-    if household is not None and household.payer_id is None:
-        household.payer = person
-        household.save()
-    return person
-
-
-def _adult_in(household: Household) -> Person | None:
-    today = timezone.localdate()
-    try:
-        adult_born_before = today.replace(year=today.year - 18)
-    except ValueError:  # 29 February; 18 years back is a common year
-        adult_born_before = today.replace(year=today.year - 18, day=28)
-    return (
-        Person.objects.filter(
-            organisation=household.organisation,
-            household=household,
-            birth_date__lte=adult_born_before,
-        )
-        .order_by("birth_date", "pk")
-        .first()
-    )
+# --- guardians -----------------------------------------------------------------------
 
 
 @audit.in_name_of_actor

@@ -37,5 +37,4 @@ urlpatterns = [
         member.member_guardians,
         name="member-guardians",
     ),
-    path("office/households/<int:household_id>/", member.household_edit, name="household"),
 ]

@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 from forening.billing import ocr
 from forening.billing.models import Invoice, InvoiceKind, InvoiceStatus
 from forening.billing.services import (
-    BillingError,
     Books,
     credited_minor,
     merge_lines,
@@ -49,7 +48,7 @@ from forening.payments.models import (
 MAX_PAYMENT = 10**12
 
 
-class PaymentError(BillingError):
+class PaymentError(Exception):
     """A payment that cannot be registered, placed or reversed; str() is for the user."""
 
 

@@ -25,8 +25,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from forening.core import policy
+from forening.core import panels, policy
+from forening.core.audit_changes import with_change_items
+from forening.core.badges import member_status_badge
 from forening.core.context import Actor
+from forening.core.countries import country_name
+from forening.core.forms_base import add_validation_error
 from forening.core.models import (
     AuditEvent,
     Gender,
@@ -38,22 +42,19 @@ from forening.core.models import (
     PersonKind,
 )
 from forening.core.views.base import OrganisationRequest, organisation_view
-from forening.core.views.office import with_change_items
+from forening.households import services as household_services
+from forening.households.forms import NewHouseholdForm
 from forening.households.models import Household
 from forening.members import attributes as attribute_values
 from forening.members import services
 from forening.members.forms import (
     ApplicationDecisionForm,
     GroupAddForm,
-    HouseholdForm,
-    NewHouseholdForm,
     NoteForm,
     PersonForm,
     StatusForm,
     TagAddForm,
-    add_validation_error,
     available_groups,
-    country_name,
     group_label,
     phone_display,
 )
@@ -74,16 +75,6 @@ HISTORY_LIMIT = 50
 APPLICATIONS_PAGE_SIZE = 50
 SEARCH_LIMIT = 20
 
-# The same colours as the search page's list.
-STATUS_BADGES = {
-    MemberStatus.ACTIVE: "text-bg-success",
-    MemberStatus.APPLIED: "text-bg-info",
-    MemberStatus.CONTACT: "text-bg-light border",
-    MemberStatus.REJECTED: "text-bg-warning",
-    MemberStatus.INACTIVE: "text-bg-secondary",
-    MemberStatus.DECEASED: "text-bg-dark",
-}
-
 
 # --- helpers ------------------------------------------------------------------------
 
@@ -97,7 +88,7 @@ def _people(request: OrganisationRequest) -> QuerySet[Person]:
 def _get_person(request: OrganisationRequest, person_id: int) -> Person:
     person = get_object_or_404(_people(request), pk=person_id)
     person.organisation = request.organisation  # spare the services a query
-    person.status_badge = STATUS_BADGES.get(person.status, "text-bg-secondary")
+    person.status_badge = member_status_badge(person.status)
     return person
 
 
@@ -222,7 +213,7 @@ def _member_page(request: OrganisationRequest, person: Person) -> dict[str, Any]
         "records_gender": organisation.records_gender,
     }
     context.update(_household_part(person))
-    context.update(_billing_part(request, person, today))
+    context["panels"] = panels.collect("member", request, person, today=today)
     context.update(_guardian_part(organisation, person))
     context.update(_group_part(organisation, person, editable))
     context.update(_tag_part(organisation, person, editable))
@@ -248,25 +239,6 @@ def _member_page(request: OrganisationRequest, person: Person) -> dict[str, Any]
     context["history"] = _history(events[:HISTORY_LIMIT], person, fields)
     context["history_has_more"] = len(events) > HISTORY_LIMIT
     return context
-
-
-BILLING_INVOICES = 20
-
-
-def _billing_part(request: OrganisationRequest, person: Person, today: Any) -> dict[str, Any]:
-    """The member's invoices (as payer, or with a line for them) and their ledger (INV-05),
-    for those who may see invoicing."""
-    from forening.billing import services as billing
-
-    if not policy.can(request.access, "billing.view"):
-        return {"billing": None}
-    ledger = billing.member_ledger(request.organisation, person, today=today)
-    invoices = list(billing.invoices_for(request.organisation, person)[:BILLING_INVOICES])
-    return {
-        "billing": ledger,
-        "billing_invoices": invoices,
-        "billing_overdue": {invoice.pk for invoice in invoices if invoice.is_overdue(today)},
-    }
 
 
 def _household_part(person: Person) -> dict[str, Any]:
@@ -759,7 +731,7 @@ def member_household(request: OrganisationRequest, person_id: int) -> HttpRespon
                 household = get_object_or_404(
                     Household, organisation=organisation, pk=request.POST.get("household") or 0
                 )
-                services.move_to_household(person, household, actor=actor)
+                household_services.move_to_household(person, household, actor=actor)
                 messages.success(
                     request,
                     _("%(name)s has moved to %(household)s.")
@@ -767,7 +739,7 @@ def member_household(request: OrganisationRequest, person_id: int) -> HttpRespon
                 )
             elif action == "new":
                 if new_form.is_valid():
-                    household = services.create_household(
+                    household = household_services.create_household(
                         organisation,
                         actor=actor,
                         name=new_form.cleaned_data["name"],
@@ -779,7 +751,7 @@ def member_household(request: OrganisationRequest, person_id: int) -> HttpRespon
                         % {"name": person.full_name, "household": household.name},
                     )
             elif action == "leave":
-                services.move_to_household(person, None, actor=actor)
+                household_services.move_to_household(person, None, actor=actor)
                 messages.success(
                     request, _("%(name)s is no longer in a household.") % {"name": person.full_name}
                 )
@@ -790,7 +762,7 @@ def member_household(request: OrganisationRequest, person_id: int) -> HttpRespon
                 add_validation_error(new_form, error)
             else:
                 messages.error(request, _error_text(error))
-        except services.RegisterError as error:
+        except (services.RegisterError, household_services.HouseholdError) as error:
             messages.error(request, str(error))
         if not (new_form.is_bound and new_form.errors):
             return redirect(_member_url(person, "household"))
@@ -878,41 +850,6 @@ def member_guardians(request: OrganisationRequest, person_id: int) -> HttpRespon
         request,
         "members/member/guardians.html",
         {"person": person, "query": query, "results": results, **links},
-    )
-
-
-@organisation_view("members.person.change")
-def household_edit(request: OrganisationRequest, household_id: int) -> HttpResponse:
-    """A household's name, address (everyone in it moves along), payer, invoice recipient."""
-    organisation = request.organisation
-    household = get_object_or_404(
-        Household.objects.select_related("payer", "invoice_recipient"),
-        organisation=organisation,
-        pk=household_id,
-    )
-    people = list(
-        Person.objects.filter(organisation=organisation, household=household)
-        .select_related("membership_type")
-        .order_by("birth_date", "pk")
-    )
-    posted = request.method == "POST"
-    form = HouseholdForm(request.POST if posted else None, household=household, people=people)
-    if posted and form.is_valid():
-        try:
-            services.update_household(household, actor=_actor(request), **form.service_arguments())
-        except ValidationError as error:
-            add_validation_error(form, error)
-        except services.RegisterError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("The household has been saved."))
-            return redirect("org:household", org_slug=organisation.slug, household_id=household.pk)
-    for person in people:
-        person.status_badge = STATUS_BADGES.get(person.status, "text-bg-secondary")
-    return render(
-        request,
-        "members/member/household.html",
-        {"household": household, "people": people, "form": form},
     )
 
 

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from forening.core import services as core_services
 from forening.core.context import Actor
-from forening.core.forms_office import add_validation_error
+from forening.core.forms_base import add_validation_error
 from forening.core.models import MemberStatus, Person
 from forening.core.views.base import OrganisationRequest, organisation_view
 from forening.members import configuration, privacy
