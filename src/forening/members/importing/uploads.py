@@ -149,8 +149,9 @@ def discard_stale_imports(*, actor: Actor, now: dt.datetime | None = None) -> in
     members (identity numbers in clear) is not kept because someone closed the tab."""
     cutoff = (now or timezone.now()) - STALE_IMPORT_AGE
     with scopes_disabled():
+        # of=("self",): the organisation is joined for the audit rows, not to be locked.
         stale = list(
-            MemberImport.objects.select_for_update()
+            MemberImport.objects.select_for_update(of=("self",))
             .filter(status=ImportStatus.UPLOADED, created_at__lt=cutoff)
             .select_related("organisation")
         )
