@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 from django_scopes import scope, scopes_disabled
@@ -409,3 +412,47 @@ def test_uploads_left_for_a_day_are_discarded_with_their_files(
     assert [p.name for p in uploaded_files(settings)] == [fresh.file.name.rsplit("/", 1)[-1]]
     # and again: nothing left to do
     assert importing.discard_stale_imports(actor=Actor.system("test")) == 0
+
+
+ROW_LOCK = re.compile(r"\bFOR (UPDATE|NO KEY UPDATE|SHARE|KEY SHARE)(?: OF (.*?))?$", re.DOTALL)
+
+
+def row_locks(sql: str) -> tuple[str, set[str]]:
+    """A statement's row-lock strength and the tables it locks: with OF, the tables named;
+    without, every table the query reads, joined ones too."""
+    match = ROW_LOCK.search(sql)
+    if match is None:
+        return "", set()
+    if match[2] is None:
+        return match[1], set(re.findall(r'(?:FROM|JOIN) "(\w+)"', sql))
+    return match[1], set(re.findall(r'"(\w+)"', match[2]))
+
+
+def test_an_import_locks_the_association_only_against_other_imports(world):
+    """On PostgreSQL, FOR UPDATE without OF locks the rows of every table the query joins,
+    and FOR UPDATE on the association's row blocks every insert that references it (the
+    foreign key check takes FOR KEY SHARE). Imports lock their own rows, and the
+    association only FOR NO KEY UPDATE, which makes a second import wait and nothing else."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite takes no row locks")
+    # given: an upload to import, and one left for a day
+    ready = stored_import(
+        world, xlsx(good_rows(2)), mapping={"0": "first_name", "1": "last_name", "3": "email"}
+    )
+    old = stored_import(world, xlsx(good_rows(1)), name="gammal.xlsx")
+    with scopes_disabled():
+        MemberImport.objects.filter(pk=old.pk).update(
+            created_at=old.created_at - importing.STALE_IMPORT_AGE
+        )
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        with scope(organisation=world.org):
+            report = importing.commit_import(ready, actor=Actor.system("test"))
+        count = importing.discard_stale_imports(actor=Actor.system("test"))
+    # then
+    assert report.committed
+    assert count == 1
+    locks = [row_locks(query["sql"]) for query in queries.captured_queries]
+    assert ("UPDATE", {"members_memberimport"}) in locks
+    on_organisation = [strength for strength, tables in locks if "core_organisation" in tables]
+    assert on_organisation == ["NO KEY UPDATE"]

@@ -16,6 +16,7 @@ from forening.core.context import Actor
 from forening.core.models import AuditEvent, MemberStatus, Person
 from forening.members import search, services
 from forening.members.models import AttributeKind, SavedSearch
+from forening.members.search.conditions import years_before
 from tests.factories.core import (
     GroupFactory,
     GroupMembershipFactory,
@@ -45,7 +46,7 @@ def found(org: Any, **params: Any) -> set[str]:
 
 def years_ago(years: int, days: int = 0) -> dt.date:
     today = timezone.localdate()
-    return search._years_before(today, years) - dt.timedelta(days=days)
+    return years_before(today, years) - dt.timedelta(days=days)
 
 
 # --- free text ----------------------------------------------------------------------
@@ -531,7 +532,7 @@ def test_a_saved_search_with_a_deleted_tag_finds_nobody_rather_than_everyone(org
     ],
 )
 def test_years_before(today, years, expected):
-    assert search._years_before(today, years) == expected
+    assert years_before(today, years) == expected
 
 
 def test_running_a_search_reads_only_the_lists_its_filters_name(org):
