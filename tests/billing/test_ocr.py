@@ -1,4 +1,4 @@
-"""Bankgirot OCR references and FI-kort 71 ids (NORDIC-FORMATS.md § 2 and § 9.1)."""
+"""Bankgirot OCR references and FI-kort 71 ids (docs/formats.md § 3 and § 4)."""
 
 from __future__ import annotations
 

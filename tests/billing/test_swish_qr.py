@@ -1,4 +1,4 @@
-"""Prefilled Swish QR codes (NORDIC-FORMATS.md § 7.2)."""
+"""Prefilled Swish QR codes (docs/formats.md § 7)."""
 
 from __future__ import annotations
 

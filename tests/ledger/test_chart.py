@@ -1,4 +1,4 @@
-"""Default charts of accounts (NORDIC-FORMATS.md § 6)."""
+"""Default charts of accounts (docs/formats.md § 6)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def expected_kind(number: str) -> str:
     Class 1 assets (T), class 2 equity and liabilities (S), class 3 income (I), classes 4–7
     expenses (K). Class 8 is mixed: groups 80–83 are financial income (I), 84–89 interest
     expense, appropriations, tax and the year's result (K), as the SIE files in
-    shared/reference-data/sie type them.
+    tests/ledger/data/sie type them.
     """
     first, group = number[0], int(number[:2])
     if first == "8":

@@ -1,4 +1,4 @@
-"""SIE 4E writer and SIE reader (NORDIC-FORMATS.md § 5)."""
+"""SIE 4E writer and SIE reader (docs/formats.md § 5)."""
 
 from __future__ import annotations
 
@@ -30,8 +30,7 @@ from forening.ledger.sie import (
     write_sie4e,
 )
 
-# The repository's CI clones main with shared/ beside it, as on the developers' machines.
-# Copies of shared/reference-data/sie (see its SOURCES.md), kept with the tests.
+# Real SIE files from bookkeeping programs and SIE-Gruppen's test set, kept with the tests.
 REFERENCE = Path(__file__).resolve().parent / "data" / "sie"
 
 COMPANY = Company(

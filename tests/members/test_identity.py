@@ -2,7 +2,7 @@
 
 The Swedish cases come from the personnummer/meta test vectors (tests/members/data/
 personnummer, see SOURCES.md there); the Danish ones from CPR-kontoret's rules
-(NORDIC-FORMATS.md § 1.4). The last test is the round trip every valid number must survive:
+(docs/formats.md § 1). The last test is the round trip every valid number must survive:
 normalise → encrypt → decrypt → blind-index lookup, from any of the ways people write it.
 """
 

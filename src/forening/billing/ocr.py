@@ -1,6 +1,6 @@
 """Payment references: Bankgirot OCR numbers (Sweden) and FI-kort type 71 ids (Denmark).
 
-Bankgirot OCR (NORDIC-FORMATS.md § 2): 2–25 digits. The last digit is a Luhn ("10-modul")
+Bankgirot OCR (docs/formats.md § 3): 2–25 digits. The last digit is a Luhn ("10-modul")
 check digit over every digit before it. With the optional length digit, the second-to-last
 digit is the total length, both control digits included, modulo 10, and the check digit
 covers it too. Which check a payee's internet banks apply (soft, hard, variable or fixed
@@ -17,10 +17,11 @@ every invoice gets its own reference, all of one length (which also satisfies Ba
 references that are not invoices), give each series a different prefix of the same length
 and the same width: then no two series can produce the same digits.
 
-FI-kort type 71 (NORDIC-FORMATS.md § 9.1): a 15-digit payment id, left zero-padded, whose
+FI-kort type 71 (docs/formats.md § 4): a 15-digit payment id, left zero-padded, whose
 last digit is a modulus-10 check digit computed like Luhn. Leading zeros add nothing to a
 Luhn sum, so padding before or after computing the digit gives the same id. Types 73 and 75
-are not implemented: § 9.1 does not say how type 75's check digit is computed.
+are not implemented: the FI-kort description we follow does not say how type 75's check
+digit is computed.
 """
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
-"""Prefilled Swish QR codes for invoices (NORDIC-FORMATS.md § 7.2 and § 7.3).
+"""Prefilled Swish QR codes for invoices (docs/formats.md § 7).
 
 The code holds the offline "C" string `C<payee>;<amount>;<message>;<mask>`:
 
 - payee: a Swish number (10 digits starting 123 for businesses and associations, or 90
-  for "90-konton"), or a Swedish mobile number written as 467XXXXXXXX (§ 7.3);
+  for "90-konton"), or a Swedish mobile number written as 467XXXXXXXX;
 - amount: kronor with a decimal comma and two decimals (`100,00`); empty lets the payer
   choose;
 - message: URL-encoded, so it can carry an OCR reference; at most 50 characters before
-  encoding (the Swish message limit, § 7.1);
+  encoding (the Swish message limit);
 - mask: decimal bit mask of the fields the payer may change (1 payee, 2 amount,
   4 message); 0 locks everything.
 

@@ -5,7 +5,7 @@ equity), I intäkt (income), K kostnad (expense). A `role` names what the system
 the account on its own (invoices, payments, VAT, rounding); the organisation may renumber
 or rename any account, and the role follows the account.
 
-Sweden follows BAS 2026 (NORDIC-FORMATS.md § 6), with these choices:
+Sweden follows BAS 2026 (docs/formats.md § 6), with these choices:
 
 - Membership, training and course fees: BAS has no accounts for them, so they get our own
   3010/3020/3030 in the sales group 30, as bookkeeping guides advise. 3001–3004 stay free
