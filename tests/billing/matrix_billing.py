@@ -1,4 +1,4 @@
-"""Permission-matrix rows for invoicing, payments and the financial reports (merged by
+"""Permission-matrix rows for invoicing and the financial reports (merged by
 tests/core/test_permission_matrix.py). POSTs that change data are tried per persona in
 tests/billing/test_views.py; here every page and action is checked for who may open it."""
 
@@ -9,9 +9,8 @@ from typing import Any
 from django_scopes import scopes_disabled
 
 from forening.billing.models import Invoice
-from forening.payments.models import Payment
 from tests.conftest import World
-from tests.factories.billing import make_invoice, pay
+from tests.factories.billing import make_invoice
 
 OFFICE: dict[str, Any] = {"admin": "ok", "federation_admin": "ok", "member": 403, "leader": 403}
 
@@ -20,43 +19,29 @@ NAMES = (
     "invoice-create",
     "invoice",
     "invoice-credit",
-    "invoice-payment",
     "invoice-pdf",
     "invoices-pdf",
-    "payments",
-    "payment-create",
-    "payment",
-    "payment-place",
-    "payment-reverse",
     "billing-run",
     "billing-settings",
     "billing-reports",
     "billing-reports-xlsx",
 )
 EXPECTED: dict[str, dict[str, Any]] = dict.fromkeys(NAMES, OFFICE)
-POST_ONLY: set[str] = {"invoice-credit", "invoice-payment", "payment-place", "payment-reverse"}
+POST_ONLY: set[str] = {"invoice-credit"}
 
 
-def _invoice(world: World) -> Invoice:
+def invoice(world: World) -> Invoice:
     with scopes_disabled():
         found = Invoice.objects.filter(organisation=world.org).first()
         return found or make_invoice(world.org, world.member_person)
 
 
-def _payment(world: World) -> Payment:
-    with scopes_disabled():
-        found = Payment.objects.filter(organisation=world.org).first()
-        return found or pay(world.org, 1000, reference="matrix")
-
-
 def kwargs(name: str, world: World) -> dict[str, Any] | None:
     if name == "invoices-pdf":
-        _invoice(world)  # something to print
+        invoice(world)  # something to print
         return None
     if name.startswith("invoice-") and name != "invoice-create" or name == "invoice":
-        return {"invoice_id": _invoice(world).pk}
-    if name.startswith("payment-") and name != "payment-create" or name == "payment":
-        return {"payment_id": _payment(world).pk}
+        return {"invoice_id": invoice(world).pk}
     return None
 
 

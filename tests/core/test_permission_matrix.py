@@ -21,6 +21,7 @@ from tests.conftest import PERSONAS, World
 from tests.factories.core import RoleAssignmentFactory, UserFactory
 from tests.ledger import matrix_books
 from tests.members import matrix_import, matrix_member, matrix_privacy, matrix_search
+from tests.payments import matrix_payments
 
 OK, FORBIDDEN, NOT_FOUND, LOGIN = "ok", 403, 404, "login"
 
@@ -70,8 +71,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
 
 POST_ONLY = {"role-revoke", "portal-consents"}
 
-# The member register's pages bring their own rows (one module per area, so the areas can
-# grow without touching each other).
+# Each app's pages bring their own rows (one module per area, so the areas can grow
+# without touching each other).
 REGISTER_MATRICES = [
     matrix_search,
     matrix_member,
@@ -79,6 +80,7 @@ REGISTER_MATRICES = [
     matrix_privacy,
     matrix_books,
     matrix_billing,
+    matrix_payments,
 ]
 for _matrix in REGISTER_MATRICES:
     EXPECTED.update(_matrix.EXPECTED)
