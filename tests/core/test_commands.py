@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from forening.core import crypto
 from forening.core.models import AuditEvent, Organisation, Role, RoleAssignment, User
@@ -53,7 +53,8 @@ def test_create_organisation_creates_it_with_an_admin_and_prints_a_set_password_
         ).exists()
     assert "IK Norrby (ik-norrby, SE, 802004-2514)" in output
     assert "http://127.0.0.1:8000/accounts/password/reset/" in output
-    assert AuditEvent.objects.filter(action="core.organisation.created_with_admin").exists()
+    with scope(organisation=organisation.pk):
+        assert AuditEvent.objects.filter(action="core.organisation.created_with_admin").exists()
 
 
 @pytest.mark.django_db

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db.models import QuerySet
 from django.test import Client
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
@@ -30,6 +31,12 @@ from tests.factories.members import (
 
 ACTOR = Actor.system("test")
 XSS = '<script>alert("x")</script>'
+
+
+def audit_log() -> QuerySet[AuditEvent]:
+    """The whole audit log, across associations: what these tests assert on."""
+    with scopes_disabled():
+        return AuditEvent.objects.all()
 
 
 @pytest.fixture
@@ -123,9 +130,7 @@ def test_create_membership_type(admin: Client, world: World) -> None:
     with scopes_disabled():
         created = MembershipType.objects.get(organisation=world.org, name="Ungdom")
     assert created.is_active
-    assert AuditEvent.objects.filter(
-        action="members.membershiptype.created", actor=world.admin
-    ).exists()
+    assert audit_log().filter(action="members.membershiptype.created", actor=world.admin).exists()
 
 
 def test_duplicate_membership_type_name_shows_on_the_field(admin: Client, world: World) -> None:
@@ -302,7 +307,7 @@ def test_other_associations_settings_are_404_and_untouched(admin: Client, world:
         )
         foreign_tag = TagFactory(organisation=world.other_org, name="Främmande")
         foreign_purpose = ConsentPurposeFactory(organisation=world.other_org, name="Främmande")
-    events = AuditEvent.objects.count()
+    events = audit_log().count()
     pages = [
         url(world, "membership-type-edit", type_id=foreign_type.pk),
         url(world, "attribute-edit", attribute_id=foreign_field.pk),
@@ -322,7 +327,7 @@ def test_other_associations_settings_are_404_and_untouched(admin: Client, world:
             row.refresh_from_db()
             assert row.name == "Främmande"
             assert getattr(row, "is_active", True)
-    assert AuditEvent.objects.count() == events
+    assert audit_log().count() == events
 
 
 def test_required_for_offers_only_this_associations_types(admin: Client, world: World) -> None:

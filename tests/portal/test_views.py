@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 from django.utils import translation
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from forening.core.context import Actor
 from forening.core.models import AuditEvent, Person
@@ -131,9 +131,10 @@ def test_a_guardian_changes_a_wards_phone_stored_in_e164_and_audited(client, wor
     world.ward.refresh_from_db()
     assert world.ward.phone == "+46701234567"
     assert world.ward.city == "Stockholm"
-    event = AuditEvent.objects.filter(
-        organisation=world.org, action="core.person.updated", person=world.ward
-    ).latest("pk")
+    with scope(organisation=world.org.pk):
+        event = AuditEvent.objects.filter(
+            organisation=world.org, action="core.person.updated", person=world.ward
+        ).latest("pk")
     assert event.actor == world.member
     assert event.changes["phone"] == ["", "+46701234567"]
 

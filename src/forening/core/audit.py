@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
-from django.db import models
+from django.db import connections, models, router, transaction
 from django.db.models.signals import post_delete, post_save
 
-from forening.core import bulk
+from forening.core import audit_protection, bulk
 from forening.core.context import Actor, acting_as, current_actor
 from forening.core.models import AuditEvent, Organisation, Person, TrackedModel, User
 
@@ -222,3 +223,56 @@ _EVENT_COLUMNS = (
     "changes",
     "ip_address",
 )
+
+
+# --- redaction ----------------------------------------------------------------------------
+
+
+class Redaction:
+    """What `redaction()` yields: rewrites events and counts them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def rewrite(self, events: Sequence[AuditEvent], fields: Sequence[str]) -> int:
+        """Write the new values of `fields` (some of `changes`, `object_repr`) of events
+        loaded and changed in memory. Returns the number of rows written. Any other field
+        is refused (ValueError here, and by the database's trigger)."""
+        refused = sorted(set(fields) - set(audit_protection.REDACTABLE_COLUMNS))
+        if refused or not fields:
+            raise ValueError(f"A redaction rewrites only changes and object_repr, not {refused}")
+        if not events:
+            return 0
+        written: int = AuditEvent.objects.bulk_update(events, list(fields), batch_size=500)
+        self.count += written
+        return written
+
+
+@contextmanager
+def redaction(
+    actor: Actor | None, *, organisation: Organisation | None, reason: str
+) -> Iterator[Redaction]:
+    """The one sanctioned change of the append-only audit log: blanking personal data in
+    events when it is erased (GDPR art. 17).
+
+    Inside the block, `Redaction.rewrite()` may change `changes` and `object_repr` of
+    events; who acted, when, on what, and the kind of event stay as they were, so the log
+    still accounts for every change. Deleting an event stays refused. The block is one
+    transaction (a savepoint inside the caller's); the database allows the rewrite only
+    while it lasts. When events were rewritten, the redaction is itself recorded, as
+    "core.audit.redacted" with the number of events and the reason.
+    """
+    using = router.db_for_write(AuditEvent)
+    handle = Redaction()
+    with transaction.atomic(using=using):
+        with audit_protection.marked(connections[using]):
+            yield handle
+        if handle.count:
+            record(
+                actor,
+                "core.audit.redacted",
+                organisation=organisation,
+                person=None,
+                events=handle.count,
+                reason=reason,
+            )

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from forening.core import orgnumbers
+from forening.core import audit_protection, orgnumbers
 
 colour_validator = RegexValidator(
     r"^#[0-9a-fA-F]{6}$", _("Enter a colour as # followed by six hexadecimal digits.")
@@ -655,6 +655,7 @@ AUDIT_ACTION_LABELS = {
     "core.role.revoked": _("Role removed"),
     "core.organisation.created_with_admin": _("Association created"),
     "core.demo.created": _("Demo data loaded"),
+    "core.audit.redacted": _("Personal data removed from the audit log"),
     "members.identity_number.revealed": _("Identity number shown"),
     "members.status.changed": _("Status changed"),
     "members.group.added": _("Added to a group"),
@@ -692,8 +693,26 @@ AUDIT_VERB_LABELS = {
 }
 
 
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    """The audit log is append-only: no bulk delete, and a bulk update (`update()`,
+    `bulk_update()`) only of `changes` and `object_repr` inside `core.audit.redaction()`.
+    The database's triggers refuse the same (see `core.audit_protection`)."""
+
+    def update(self, **kwargs: Any) -> int:
+        audit_protection.check_update(kwargs)
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ValueError("Audit events are append-only")
+
+
 class AuditEvent(models.Model):
-    """One line of the append-only audit log."""
+    """One line of the append-only audit log.
+
+    Scoped to its organisation. Events of no organisation (sign-ins, password and two-factor
+    changes) are outside every scope: the places that read them across organisations do so
+    under `scopes_disabled()` and say why.
+    """
 
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -729,6 +748,11 @@ class AuditEvent(models.Model):
     )
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    objects = ScopedManager(
+        _manager_class=models.Manager.from_queryset(AuditEventQuerySet),
+        organisation="organisation",
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 
 from forening.core import audit
 from forening.core.context import Actor
@@ -347,7 +348,11 @@ def _audit_events_of(person: Person) -> list[dict[str, Any]]:
         about |= models.Q(subject_user_id=person.user_id) & (
             models.Q(organisation__isnull=True) | models.Q(organisation_id=person.organisation_id)
         )
-    events = AuditEvent.objects.filter(about).order_by("created_at", "pk")
+    # Named escape hatch (STYLE.md § 3): sign-ins and other events of the person's login
+    # belong to no organisation, so the tenant scope would hide them; `about` limits the
+    # query to this person and to events of this organisation or of none.
+    with scopes_disabled():
+        events = AuditEvent.objects.filter(about).order_by("created_at", "pk")
     return [
         {
             "time": _iso(event.created_at),
@@ -519,18 +524,20 @@ def anonymise_people(
         batch_size=500,
     )
 
-    _redact_audit_events(
-        AuditEvent.objects.filter(organisation=organisation).filter(
-            models.Q(person_id__in=ids)
-            | models.Q(object_type="core.person", object_id__in=[str(pk) for pk in ids])
-            | models.Q(
-                object_type="households.household",
-                object_id__in=[str(pk) for pk in emptied_households],
-            )
-        ),
-        object_repr=label,
-    )
-    _redact_guardian_names(guardian_events, names, label)
+    with audit.redaction(actor, organisation=organisation, reason=reason) as redaction:
+        _redact_audit_events(
+            redaction,
+            AuditEvent.objects.filter(organisation=organisation).filter(
+                models.Q(person_id__in=ids)
+                | models.Q(object_type="core.person", object_id__in=[str(pk) for pk in ids])
+                | models.Q(
+                    object_type="households.household",
+                    object_id__in=[str(pk) for pk in emptied_households],
+                )
+            ),
+            object_repr=label,
+        )
+        _redact_guardian_names(redaction, guardian_events, names, label)
     audit.record_many(
         actor,
         "members.privacy.anonymised",
@@ -624,13 +631,15 @@ def redact_changes(changes: Any) -> dict[str, Any]:
     }
 
 
-def _redact_audit_events(events: models.QuerySet[AuditEvent], *, object_repr: str) -> int:
+def _redact_audit_events(
+    redaction: audit.Redaction, events: models.QuerySet[AuditEvent], *, object_repr: str
+) -> int:
     """Blank the personal data in audit events about anonymised people.
 
-    The audit log is append-only: `AuditEvent.save()` refuses to change a row. Erasure is
-    the one sanctioned exception, and it goes through a queryset update (bulk_update) of
-    `changes` and `object_repr` only: who acted, when, and what kind of change it was stay
-    as they were, so the log still accounts for every change.
+    The audit log is append-only (in the database too). Erasure is the one sanctioned
+    exception, through `core.audit.redaction()`, which rewrites `changes` and `object_repr`
+    only: who acted, when, and what kind of change it was stay as they were, so the log
+    still accounts for every change.
     """
     batch: list[AuditEvent] = []
     count = 0
@@ -639,16 +648,18 @@ def _redact_audit_events(events: models.QuerySet[AuditEvent], *, object_repr: st
         event.object_repr = object_repr
         batch.append(event)
         if len(batch) >= 500:
-            count += AuditEvent.objects.bulk_update(batch, ["changes", "object_repr"])
+            count += redaction.rewrite(batch, ["changes", "object_repr"])
             batch = []
     if batch:
-        count += AuditEvent.objects.bulk_update(batch, ["changes", "object_repr"])
+        count += redaction.rewrite(batch, ["changes", "object_repr"])
     return count
 
 
-def _redact_guardian_names(event_ids: list[int], names: dict[int, str], label: str) -> None:
+def _redact_guardian_names(
+    redaction: audit.Redaction, event_ids: list[int], names: dict[int, str], label: str
+) -> None:
     """Replace the anonymised people's names in their wards' and guardians' events (the
-    sanctioned update of the append-only log, as in `_redact_audit_events`)."""
+    sanctioned rewrite of the append-only log, as in `_redact_audit_events`)."""
     if not event_ids:
         return
     erased = {name for name in names.values() if name}
@@ -658,8 +669,7 @@ def _redact_guardian_names(event_ids: list[int], names: dict[int, str], label: s
         if changes.get("guardian") in erased:
             event.changes = {**changes, "guardian": label}
             changed.append(event)
-    if changed:
-        AuditEvent.objects.bulk_update(changed, ["changes"])
+    redaction.rewrite(changed, ["changes"])
 
 
 def _delete_files(photos: list[str], attachments: list[str]) -> None:

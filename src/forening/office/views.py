@@ -316,7 +316,11 @@ def _audit_events(organisation: Organisation) -> QuerySet[AuditEvent]:
     sessions = Q(organisation__isnull=True) & (
         Q(action__startswith="core.login") | Q(action__startswith="core.logout")
     )
-    return AuditEvent.objects.filter(Q(organisation=organisation) | (sessions & belongs))
+    # Named escape hatch (STYLE.md § 3): sign-ins belong to no organisation, which the
+    # tenant scope would hide; the filter keeps this organisation's and its people's only.
+    return AuditEvent.objects.with_scopes_disabled().filter(
+        Q(organisation=organisation) | (sessions & belongs)
+    )
 
 
 @organisation_view("core.audit.view")
