@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from babel.numbers import format_decimal
 from django import forms
@@ -25,7 +25,7 @@ from django_scopes.forms import SafeModelChoiceField
 from forening.billing.models import BillingSettings, InvoiceLine, InvoiceStatus
 from forening.billing.services import VAT_ROLES, DraftLine
 from forening.core import money
-from forening.core.forms_base import BootstrapMixin
+from forening.core.forms_base import BootstrapMixin, field_of
 from forening.core.models import Organisation, Person
 from forening.members.forms import NordicDateField
 from forening.members.models import SavedSearch
@@ -44,17 +44,6 @@ INVOICE_STATUS_FILTERS = [
     (InvoiceStatus.CREDITED, _("Credited")),
     (InvoiceStatus.CREDIT_NOTE, _("Credit notes")),
 ]
-
-
-_F = TypeVar("_F", bound=forms.Field)
-
-
-def field_of(form: forms.BaseForm, name: str, kind: type[_F]) -> _F:
-    """A form's field with its type known (to set what depends on the association)."""
-    field = form.fields[name]
-    if not isinstance(field, kind):
-        raise TypeError(f"{name} is a {type(field).__name__}, not a {kind.__name__}")
-    return field
 
 
 def money_input(amount_minor: int, currency: str) -> str:

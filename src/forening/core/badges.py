@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from forening.core.models import MemberStatus
 
-MEMBER_STATUS_BADGES = {
+MEMBER_STATUS_BADGES: dict[MemberStatus, str] = {
     MemberStatus.ACTIVE: "text-bg-success",
     MemberStatus.APPLIED: "text-bg-info",
     MemberStatus.CONTACT: "text-bg-light border",
@@ -16,4 +16,6 @@ MEMBER_STATUS_BADGES = {
 
 def member_status_badge(status: str, default: str = "text-bg-secondary") -> str:
     """The Bootstrap classes of the badge of a member status."""
-    return MEMBER_STATUS_BADGES.get(status, default)
+    if status not in MemberStatus.values:
+        return default
+    return MEMBER_STATUS_BADGES.get(MemberStatus(status), default)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -93,3 +93,24 @@ def add_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(target, errors)
     else:
         form.add_error(None, error)
+
+
+_F = TypeVar("_F", bound=forms.Field)
+
+
+def field_of(form: forms.BaseForm, name: str, kind: type[_F]) -> _F:
+    """A form's field with its type known (to set what depends on the association)."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"{name} is a {type(field).__name__}, not a {kind.__name__}")
+    return field
+
+
+def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """A form's model choice field (django-scopes' SafeModelChoiceField is one), typed."""
+    return field_of(form, name, forms.ModelChoiceField)
+
+
+def choice(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """A form's choice field, typed."""
+    return field_of(form, name, forms.ChoiceField)

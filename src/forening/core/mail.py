@@ -68,7 +68,7 @@ class RawEmailMessage(EmailMessage):
         text = parsed.get_body(preferencelist=("plain",))
         self.body = text.get_content() if text is not None else ""
 
-    def message(self, *, policy: Any = None) -> Any:  # type: ignore[override]
+    def message(self, *, policy: Any = None) -> Any:
         return email.message_from_bytes(self.raw, _class=_ParsedMessage, policy=email.policy.SMTP)
 
     def recipients(self) -> list[str]:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes.forms import SafeModelChoiceField
 
 from forening.core.countries import country_choices
-from forening.core.forms_base import BootstrapMixin
+from forening.core.forms_base import BootstrapMixin, choice, model_choice
 from forening.core.models import Person
 from forening.households.models import Household
 
@@ -56,10 +56,10 @@ class HouseholdForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         ids = [person.pk for person in people]
         for name in ("payer", "invoice_recipient"):
-            self.fields[name].queryset = Person.objects.filter(
+            model_choice(self, name).queryset = Person.objects.filter(
                 organisation_id=household.organisation_id, household=household, pk__in=ids
             )
-        self.fields["country"].choices = country_choices()
+        choice(self, "country").choices = country_choices()
 
     def service_arguments(self) -> dict[str, Any]:
         data = self.cleaned_data

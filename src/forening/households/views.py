@@ -26,7 +26,7 @@ from forening.households.models import Household
 def household_edit(request: OrganisationRequest, household_id: int) -> HttpResponse:
     """A household's name, address (everyone in it moves along), payer, invoice recipient."""
     organisation = request.organisation
-    household = get_object_or_404(
+    household: Household = get_object_or_404(
         Household.objects.select_related("payer", "invoice_recipient"),
         organisation=organisation,
         pk=household_id,
@@ -50,10 +50,12 @@ def household_edit(request: OrganisationRequest, household_id: int) -> HttpRespo
         else:
             messages.success(request, _("The household has been saved."))
             return redirect("org:household", org_slug=organisation.slug, household_id=household.pk)
-    for person in people:
-        person.status_badge = member_status_badge(person.status)
     return render(
         request,
         "households/household.html",
-        {"household": household, "people": people, "form": form},
+        {
+            "household": household,
+            "people": [(person, member_status_badge(person.status)) for person in people],
+            "form": form,
+        },
     )

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_scopes.forms import SafeModelChoiceField
 
-from forening.core.forms_base import BootstrapMixin
+from forening.core.forms_base import BootstrapMixin, model_choice
 from forening.core.models import (
     Country,
     Group,
@@ -35,7 +35,7 @@ class ColourInput(forms.TextInput):
         super().__init__({"class": "form-control-color", **(attrs or {})})
 
 
-class OrganisationSettingsForm(BootstrapMixin, forms.ModelForm):
+class OrganisationSettingsForm(BootstrapMixin, forms.ModelForm[Organisation]):
     class Meta:
         model = Organisation
         fields = [
@@ -87,14 +87,14 @@ class OrganisationSettingsForm(BootstrapMixin, forms.ModelForm):
         return values
 
 
-class SectionForm(BootstrapMixin, forms.ModelForm):
+class SectionForm(BootstrapMixin, forms.ModelForm[Section]):
     class Meta:
         model = Section
         fields = ["name", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        name = str(self.cleaned_data["name"]).strip()
         duplicates = Section.objects.filter(
             organisation_id=self.instance.organisation_id, name__iexact=name
         ).exclude(pk=self.instance.pk)
@@ -103,7 +103,7 @@ class SectionForm(BootstrapMixin, forms.ModelForm):
         return name
 
 
-class GroupForm(BootstrapMixin, forms.ModelForm):
+class GroupForm(BootstrapMixin, forms.ModelForm[Group]):
     section = SafeModelChoiceField(
         queryset=Section.objects.none(),
         required=False,
@@ -119,10 +119,10 @@ class GroupForm(BootstrapMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["section"].queryset = Section.objects.filter(organisation=organisation)
+        model_choice(self, "section").queryset = Section.objects.filter(organisation=organisation)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         name = (cleaned.get("name") or "").strip()
         if name and "section" not in self.errors:
             duplicates = Group.objects.filter(
@@ -135,6 +135,14 @@ class GroupForm(BootstrapMixin, forms.ModelForm):
         return cleaned
 
 
+class GroupChoiceField(SafeModelChoiceField):  # type: ignore[misc]  # untyped library
+    """A group, named with its section."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        group: Group = obj
+        return f"{group.section} · {group.name}" if group.section_id else group.name
+
+
 class RoleGrantForm(BootstrapMixin, forms.Form):
     email = forms.EmailField(
         label=_("E-mail address"),
@@ -144,7 +152,7 @@ class RoleGrantForm(BootstrapMixin, forms.Form):
         ),
     )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    group = SafeModelChoiceField(
+    group = GroupChoiceField(
         queryset=Group.objects.none(),
         required=False,
         label=_("Group"),
@@ -153,23 +161,18 @@ class RoleGrantForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = Group.objects.filter(
+        model_choice(self, "group").queryset = Group.objects.filter(
             organisation=organisation, is_archived=False
         ).select_related("section")
-        self.fields["group"].label_from_instance = _group_label
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("role") == Role.LEADER and not cleaned.get("group"):
             if "group" not in self.errors:
                 self.add_error("group", _("A group leader needs a group."))
         elif cleaned.get("role") == Role.ADMIN:
             cleaned["group"] = None
         return cleaned
-
-
-def _group_label(group: Group) -> str:
-    return f"{group.section} · {group.name}" if group.section_id else group.name
 
 
 class AuditFilterForm(BootstrapMixin, forms.Form):
@@ -192,7 +195,7 @@ class AuditFilterForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = Person.objects.filter(organisation=organisation)
+        model_choice(self, "person").queryset = Person.objects.filter(organisation=organisation)
 
 
 class LocalUnitForm(BootstrapMixin, forms.Form):

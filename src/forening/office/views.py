@@ -250,7 +250,7 @@ def roles(request: OrganisationRequest) -> HttpResponse:
 @organisation_view("core.role.change")
 def role_grant(request: OrganisationRequest) -> HttpResponse:
     organisation = request.organisation
-    initial = {"role": Role.LEADER} if request.GET.get("group") else {}
+    initial: dict[str, Any] = {"role": Role.LEADER} if request.GET.get("group") else {}
     if request.GET.get("group"):
         initial["group"] = request.GET["group"]
     form = RoleGrantForm(request.POST or None, initial=initial, organisation=organisation)
@@ -285,7 +285,7 @@ def _role_phrase(assignment: RoleAssignment) -> str:
 @require_POST
 def role_revoke(request: OrganisationRequest, assignment_id: int) -> HttpResponse:
     organisation = request.organisation
-    assignment = get_object_or_404(
+    assignment: RoleAssignment = get_object_or_404(
         RoleAssignment.objects.select_related("user", "group"),
         organisation=organisation,
         pk=assignment_id,
@@ -316,11 +316,13 @@ def _audit_events(organisation: Organisation) -> QuerySet[AuditEvent]:
     sessions = Q(organisation__isnull=True) & (
         Q(action__startswith="core.login") | Q(action__startswith="core.logout")
     )
-    # Named escape hatch (STYLE.md § 3): sign-ins belong to no organisation, which the
-    # tenant scope would hide; the filter keeps this organisation's and its people's only.
-    return AuditEvent.objects.with_scopes_disabled().filter(
+    # Named escape hatch (docs/architecture.md § Tenancy): sign-ins belong to no
+    # organisation, which the tenant scope would hide; the filter keeps this organisation's
+    # and its people's only.
+    events: QuerySet[AuditEvent] = AuditEvent.objects.with_scopes_disabled().filter(
         Q(organisation=organisation) | (sessions & belongs)
     )
+    return events
 
 
 @organisation_view("core.audit.view")

@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from forening.billing.forms import MoneyField, PersonChoiceField, field_of, people_queryset
+from forening.billing.forms import MoneyField, PersonChoiceField, people_queryset
 from forening.billing.models import Invoice
-from forening.core.forms_base import BootstrapMixin
+from forening.core.forms_base import BootstrapMixin, field_of
 from forening.core.models import Organisation, Person
 from forening.members.forms import NordicDateField
 from forening.payments.models import Channel, PaymentStatus

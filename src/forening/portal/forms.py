@@ -8,7 +8,7 @@ from forening.core.forms_base import BootstrapMixin
 from forening.core.models import Person
 
 
-class PersonContactForm(BootstrapMixin, forms.ModelForm):
+class PersonContactForm(BootstrapMixin, forms.ModelForm[Person]):
     """The contact details a member may change for themselves and their wards."""
 
     class Meta:

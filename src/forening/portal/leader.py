@@ -47,7 +47,7 @@ def my_groups(request: OrganisationRequest) -> HttpResponse:
 def group_detail(request: OrganisationRequest, group_id: int) -> HttpResponse:
     organisation = request.organisation
     access = request.access
-    group = get_object_or_404(
+    group: Group = get_object_or_404(
         Group.objects.select_related("section"), organisation=organisation, pk=group_id
     )
     policy.require(access, "core.group.view", group)

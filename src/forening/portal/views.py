@@ -68,7 +68,7 @@ def person_consents(request: OrganisationRequest, person_id: int) -> HttpRespons
     policy.require(access, "core.person.change", person)
     if person.pk not in access.person_ids:
         raise Http404
-    wanted = [value for value in request.POST.getlist("purpose") if value.isdigit()]
+    wanted = [int(value) for value in request.POST.getlist("purpose") if value.isdigit()]
     given, withdrawn = register.set_consents(
         person, wanted, actor=Actor.from_request(request), source=ConsentSource.PORTAL
     )
