@@ -149,17 +149,17 @@ def test_a_run_that_fails_half_way_leaves_nothing(
     make_category(org, amount_minor=30000)
     for _ in range(3):
         member(org, ordinary)
-    from forening.billing import services
+    from forening.billing.services import issuing
 
-    real = services.bulk.insert
+    real = issuing.bulk.insert
 
     def crash(model: Any, *args: Any, **kwargs: Any) -> Any:
         keys = real(model, *args, **kwargs)
-        if model is services.InvoiceLine:  # killed right after the last insert
+        if model is issuing.InvoiceLine:  # killed right after the last insert
             raise RuntimeError("killed")
         return keys
 
-    monkeypatch.setattr(services.bulk, "insert", crash)
+    monkeypatch.setattr(issuing.bulk, "insert", crash)
     with pytest.raises(RuntimeError):
         commit(org)
     monkeypatch.undo()
