@@ -1,7 +1,7 @@
 """SIE 4 files: a streaming SIE 4E writer and a small reader for SIE 1-4 (4E and 4I).
 
 Rules come from "SIE filformat, utgåva 4B" (SIE-Gruppen, 2008-09-30); section numbers below
-are those of shared/reference/NORDIC-FORMATS.md §5, which summarises it.
+(§5.1 …) are those of docs/formats.md § 5, which summarises it.
 
 The writer takes plain dataclasses, so it knows nothing of our models: the ledger's export
 service reads the database and feeds it vouchers from an iterator. It writes CP437 bytes as it
