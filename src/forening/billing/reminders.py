@@ -20,7 +20,7 @@ from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from forening.billing import services
+from forening.billing import locks, services
 from forening.billing.models import (
     BillingSettings,
     Invoice,
@@ -31,7 +31,7 @@ from forening.billing.models import (
     Reminder,
     ReminderChannel,
 )
-from forening.core import audit, sequences
+from forening.core import audit
 from forening.core.context import Actor
 from forening.core.models import Organisation
 from forening.ledger import services as ledger
@@ -100,10 +100,12 @@ def send_due(
     """Send every reminder due today, all or nothing; safe to run twice on the same day."""
     today = today or timezone.localdate()
     actor = actor or Actor.system("reminders")
-    found = services.settings_for(organisation)
     # One sender at a time per association: a second one waits, then finds nothing due.
-    sequences.take(organisation, "reminders")
-    invoices = list(due(organisation, today, found).select_for_update())
+    found = locks.lock_settings(organisation)
+    invoices = sorted(
+        locks.lock_invoices(due(organisation, today, found)),
+        key=lambda invoice: (invoice.due_on, invoice.number),
+    )
     outcome = Outcome()
     if not invoices:
         return outcome

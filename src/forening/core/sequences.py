@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from forening.core import locks
 from forening.core.models import NumberSequence, Organisation
 
 
@@ -17,8 +18,7 @@ def take(organisation: Organisation, name: str, count: int = 1, *, floor: int = 
         return range(0)
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("sequences.take must run inside a transaction")
-    NumberSequence.objects.get_or_create(organisation=organisation, name=name)
-    row = NumberSequence.objects.select_for_update().get(organisation=organisation, name=name)
+    row = locks.lock_sequence(organisation, name)
     start = max(row.last_value, floor) + 1
     NumberSequence.objects.filter(pk=row.pk).update(last_value=start + count - 1)
     return range(start, start + count)

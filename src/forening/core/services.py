@@ -16,7 +16,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django_scopes import scope
 
-from forening.core import audit, orgnumbers
+from forening.core import audit, locks, orgnumbers
 from forening.core.context import Actor
 from forening.core.models import (
     CURRENCY_BY_COUNTRY,
@@ -184,14 +184,8 @@ def grant_role(
 def revoke_role(assignment: RoleAssignment, *, actor: Actor) -> None:
     """Take a role away. The last administrator of an association cannot be removed."""
     if assignment.role == Role.ADMIN:
-        remaining = (
-            RoleAssignment.objects.filter(
-                organisation_id=assignment.organisation_id, role=Role.ADMIN
-            )
-            .exclude(pk=assignment.pk)
-            .select_for_update()
-        )
-        if not remaining.exists():
+        admins = locks.lock_admin_roles(assignment.organisation)
+        if not any(admin.pk != assignment.pk for admin in admins):
             raise CoreError(_("An association must keep at least one administrator."))
     audit.record(
         actor,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from forening.core import audit
 from forening.core.context import Actor
 from forening.core.models import Group, Organisation
+from forening.fees import locks
 from forening.fees.models import (
     AgeReference,
     ChargedPer,
@@ -384,11 +385,7 @@ def update_fee_category(
     _unknown(fields, CATEGORY_FIELDS, "update_fee_category")
     if bands is not None and fields.get("amount_minor") is not None:
         raise FeeError(_("Give either an amount or prices by age, not both."), field="bands")
-    stored = (
-        FeeCategory.objects.select_for_update(of=("self",))
-        .select_related("account", "cost_centre", "project", "section")
-        .get(pk=category.pk, organisation_id=category.organisation_id)
-    )
+    stored = locks.lock_category(category)
     for name, value in fields.items():
         setattr(stored, name, value)
     types = list(membership_types) if membership_types is not None else None
@@ -433,7 +430,7 @@ def update_fee_settings(organisation: Organisation, *, actor: Actor, **fields: A
     family cap (`family_cap_minor`, None for no cap). Raises FeeError, writing nothing."""
     _unknown(fields, SETTINGS_FIELDS, "update_fee_settings")
     settings_for(organisation)
-    found = FeeSettings.objects.select_for_update().get(organisation=organisation)
+    found = locks.lock_settings(organisation)
     for name, value in fields.items():
         setattr(found, name, value)
     if found.period_kind not in PeriodKind.values:

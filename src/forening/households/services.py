@@ -18,9 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from forening.core import audit
+from forening.core import audit, locks
 from forening.core.context import Actor
 from forening.core.models import Organisation, Person
+from forening.households import locks as household_locks
 from forening.households.models import Household
 
 ADDRESS_FIELDS = Household.ADDRESS_FIELDS
@@ -40,9 +41,12 @@ def join_household(person: Person, household: Household) -> None:
 
 
 def share_address(person: Person) -> None:
-    """A person in a household moved: the household's address, and everyone's in it, follow."""
+    """A person in a household moved: the household's address, and everyone's in it, follow.
+
+    The caller has locked the person through `households.locks.lock_person`, which locked
+    the household first."""
     assert person.household_id is not None  # noqa: S101 - the caller checked
-    household = Household.objects.select_for_update().get(pk=person.household_id)
+    household = locks.lock_row(Household.objects.all(), pk=person.household_id)
     for name in ADDRESS_FIELDS:
         setattr(household, name, getattr(person, name))
     household.save()
@@ -73,6 +77,8 @@ def create_household(
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the household a name.")})
+    # Everyone's present household, then everyone, before anything moves (core.locks).
+    household_locks.lock_people(people)
     if not address and people:
         address = {field_name: getattr(people[0], field_name) for field_name in ADDRESS_FIELDS}
     household = Household(organisation=organisation, name=name, **address)
@@ -98,6 +104,7 @@ def update_household(household: Household, *, actor: Actor, **fields: Any) -> Ho
     unknown = set(fields) - allowed_fields
     if unknown:
         raise ValueError(f"update_household cannot set {sorted(unknown)}")
+    household = household_locks.lock_household(household)
     for role in ("payer", "invoice_recipient"):
         person = fields.get(role)
         if (
@@ -121,7 +128,7 @@ def move_to_household(person: Person, household: Household | None, *, actor: Act
 
     A payer or invoice recipient who leaves stops being one; a household that loses its
     payer gets another adult (or nobody) so invoices always have somewhere to go."""
-    person = Person.objects.select_for_update().get(pk=person.pk, organisation=person.organisation)
+    person = household_locks.lock_person(person, moving_to=household)
     previous_id = person.household_id
     if household is not None:
         join_household(person, household)
@@ -129,7 +136,7 @@ def move_to_household(person: Person, household: Household | None, *, actor: Act
         person.household = None
     person.save()
     if previous_id and previous_id != person.household_id:
-        previous = Household.objects.select_for_update().get(pk=previous_id)
+        previous = locks.lock_row(Household.objects.all(), pk=previous_id)
         changed = []
         for role in ("payer", "invoice_recipient"):
             if getattr(previous, f"{role}_id") == person.pk:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from forening.core import audit, bulk, sequences
 from forening.core.context import Actor
 from forening.core.models import Organisation, Person
-from forening.ledger import chart
+from forening.ledger import chart, locks
 from forening.ledger.models import (
     Account,
     AccountingMethod,
@@ -92,7 +92,7 @@ def set_accounting_method(
     if method not in AccountingMethod.values:
         raise LedgerError(_("Choose the invoice method or the cash method."))
     settings_for(organisation)
-    found = LedgerSettings.objects.select_for_update().get(organisation=organisation)
+    found = locks.lock_settings(organisation)
     if found.accounting_method == method:
         return found
     roles = accounts_by_role(organisation)
@@ -238,10 +238,10 @@ def _check_references(organisation: Organisation, entries: Sequence[Entry]) -> N
     if not reversed_ids:
         return
     # Locked, so that two concurrent reversals of one voucher cannot both pass.
-    found = Voucher.objects.select_for_update().filter(
-        organisation=organisation, pk__in=list(reversed_ids)
+    found = locks.lock_vouchers(
+        Voucher.objects.filter(organisation=organisation, pk__in=list(reversed_ids))
     )
-    if len(found.values_list("pk", flat=True)) != len(reversed_ids):
+    if len(found) != len(reversed_ids):
         raise LedgerError(_("Choose a voucher of this association to reverse."))
     already = {pk for pk, count in reversed_ids.items() if count > 1} | set(
         Voucher.objects.filter(

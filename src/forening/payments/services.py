@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from forening.billing import locks as billing_locks
 from forening.billing import ocr
 from forening.billing.models import Invoice, InvoiceKind, InvoiceStatus
 from forening.billing.services import (
@@ -35,6 +36,7 @@ from forening.core.context import Actor
 from forening.core.models import Organisation, Person
 from forening.ledger import services as ledger
 from forening.ledger.models import Series, Voucher, VoucherSource
+from forening.payments import locks
 from forening.payments.models import (
     CHANNEL_ROLES,
     AllocationKind,
@@ -72,16 +74,16 @@ def find_invoice(organisation: Organisation, reference: str) -> Invoice | None:
 
 
 def _lock_open(organisation: Organisation, person_id: int) -> list[Invoice]:
-    return list(
-        Invoice.objects.select_for_update()
-        .filter(
+    """The payer's open invoices, locked (in primary-key order), oldest due first."""
+    found = billing_locks.lock_invoices(
+        Invoice.objects.filter(
             organisation=organisation,
             payer_id=person_id,
             kind=InvoiceKind.INVOICE,
             status=InvoiceStatus.OPEN,
         )
-        .order_by("due_on", "number")
     )
+    return sorted(found, key=lambda invoice: (invoice.due_on, invoice.number))
 
 
 def _split(
@@ -90,7 +92,7 @@ def _split(
     """Where `amount` goes: the invoice, else the person's open invoices oldest first; the
     rest to the payer's credit balance; with neither, all of it unplaced."""
     if invoice is not None:
-        invoice = Invoice.objects.select_for_update().get(organisation=organisation, pk=invoice.pk)
+        invoice = billing_locks.lock_invoice(invoice)
         invoices = [invoice] if invoice.status == InvoiceStatus.OPEN else []
         person_id = invoice.payer_id
     elif person_id is not None:
@@ -288,12 +290,6 @@ def register_payment(
     return payment
 
 
-def _lock_payment(payment: Payment) -> Payment:
-    return Payment.objects.select_for_update().get(
-        organisation_id=payment.organisation_id, pk=payment.pk
-    )
-
-
 @transaction.atomic
 def place_payment(
     payment: Payment,
@@ -306,7 +302,7 @@ def place_payment(
     """Place an unplaced payment on an invoice or a person, as `register_payment` would
     have: a voucher moves it from the unplaced account."""
     organisation = payment.organisation
-    payment = _lock_payment(payment)
+    payment = locks.lock_payment(payment)
     if payment.status != PaymentStatus.UNPLACED:
         raise PaymentError(_("Only a payment that is not placed can be placed."))
     if invoice is None and person is None:
@@ -374,7 +370,7 @@ def reverse_payment(
     channel's account and puts back what each part settled: invoices open again, credit
     balances shrink (a credit already used leaves the payer owing it). Never a deletion."""
     organisation = payment.organisation
-    payment = _lock_payment(payment)
+    payment = locks.lock_payment(payment)
     if payment.status == PaymentStatus.REVERSED:
         raise PaymentError(_("This payment has already been reversed."))
     if not reason.strip():
@@ -387,8 +383,10 @@ def reverse_payment(
         )
     invoices = {
         inv.pk: inv
-        for inv in Invoice.objects.select_for_update().filter(
-            organisation=organisation, pk__in=[key[2] for key in net if key[2]]
+        for inv in billing_locks.lock_invoices(
+            Invoice.objects.filter(
+                organisation=organisation, pk__in=[key[2] for key in net if key[2]]
+            )
         )
     }
     parts = [

@@ -71,10 +71,3 @@ def display_name(kind: str, first: str, last: str, organisation_name: str) -> st
     if kind == PersonKind.ORGANISATION:
         return organisation_name
     return f"{first} {last}".strip()
-
-
-def locked_invoice(invoice: Invoice) -> Invoice:
-    """`invoice` read again and locked until the transaction ends."""
-    return Invoice.objects.select_for_update().get(
-        organisation_id=invoice.organisation_id, pk=invoice.pk
-    )

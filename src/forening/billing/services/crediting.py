@@ -17,13 +17,13 @@ from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from forening.billing import locks
 from forening.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
 from forening.billing.services.books import Books
 from forening.billing.services.common import (
     INVOICE_SEQUENCE,
     BillingError,
     DraftLine,
-    locked_invoice,
     vat_part,
 )
 from forening.billing.services.recognition import (
@@ -99,7 +99,7 @@ def credit_invoice(
     the interim account (it never was revenue) and only the paid part takes revenue and
     VAT back. Nothing is written on a BillingError."""
     organisation = invoice.organisation
-    invoice = locked_invoice(invoice)
+    invoice = locks.lock_invoice(invoice)
     if invoice.kind != InvoiceKind.INVOICE:
         raise BillingError(_("A credit note cannot be credited."))
     lines = list(invoice.lines.all())

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from forening.billing import ocr
+from forening.billing import locks, ocr
 from forening.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
 from forening.billing.services.books import Books
 from forening.billing.services.common import (
@@ -28,7 +28,6 @@ from forening.billing.services.common import (
     Draft,
     DraftLine,
     display_name,
-    locked_invoice,
     vat_part,
 )
 from forening.billing.services.crediting import credit_balances
@@ -365,7 +364,7 @@ def add_line(
     """Add a positive line to an open invoice (a reminder fee): the invoice's total and
     open amount grow, and a voucher books it (by the cash method, on the interim account
     until it is paid)."""
-    invoice = locked_invoice(invoice)
+    invoice = locks.lock_invoice(invoice)
     if invoice.kind != InvoiceKind.INVOICE or invoice.status != InvoiceStatus.OPEN:
         raise BillingError(_("Only an open invoice can have a line added."))
     if line.amount_minor <= 0:
