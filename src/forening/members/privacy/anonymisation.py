@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone, translation
@@ -23,6 +24,8 @@ from forening.core.models import (
     PersonKind,
 )
 from forening.households.models import Household
+from forening.members.fields import MODELS, PERSON, Erase, When
+from forening.members.fields import names as declared
 from forening.members.models import (
     AttributeValue,
     Consent,
@@ -41,27 +44,38 @@ ANONYMISABLE_STATUSES = frozenset(
     {MemberStatus.CONTACT, MemberStatus.REJECTED, MemberStatus.INACTIVE, MemberStatus.DECEASED}
 )
 
-# The Person fields anonymisation empties ("" or None). Names are replaced by the
-# anonymised label, the birth date is reduced to 1 January of its year.
-CLEARED_FIELDS = (
-    "last_name",
-    "organisation_number",
-    "contact_name",
-    "email",
-    "email_secondary",
-    "phone",
-    "phone_secondary",
-    "care_of",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "photo",
-    "identity_number_ciphertext",
-    "identity_number_index",
-    "identity_number_masked",
-)
-NULLED_FIELDS = ("household", "user")
+# What anonymisation does to each field is declared in members/fields.py. The Person
+# fields it empties ("" or None) and sets to nothing; the name fields get the anonymised
+# label (`_name_field`); the birth date is reduced to 1 January of its year.
+CLEARED_FIELDS = declared(PERSON, erase=Erase.CLEAR)
+NULLED_FIELDS = declared(PERSON, erase=Erase.NULL)
+LABELLED_FIELDS = declared(PERSON, erase=Erase.LABEL)
+BIRTH_YEAR_FIELDS = declared(PERSON, erase=Erase.BIRTH_YEAR)
+
+
+def erased_values(
+    model: type[models.Model], *, when: When = When.ALWAYS, label: str = ""
+) -> dict[str, Any]:
+    """The values anonymisation writes, in rows `when`, into the fields of `model` that
+    members/fields.py declares as emptied, set to nothing or labelled with `label`."""
+    values: dict[str, Any] = {}
+    for name, rule in MODELS[model].items():
+        if rule.when is not when:
+            continue
+        if rule.erase is Erase.CLEAR:
+            values[name] = None if model._meta.get_field(name).null else ""
+        elif rule.erase is Erase.NULL:
+            values[name] = None
+        elif rule.erase is Erase.LABEL:
+            if not label:
+                raise ValueError(f"{model.__name__}.{name} needs a label")
+            values[name] = label
+    return values
+
+
+def _name_field(person: Person) -> str:
+    """The field that names a person of this kind (what `Person.full_name` reads)."""
+    return "organisation_name" if person.kind == PersonKind.ORGANISATION else "first_name"
 
 
 def anonymised_label(organisation: Organisation) -> str:
@@ -122,7 +136,7 @@ def anonymise_people(
     Kept: the row itself (invoices and vouchers point at it), member number, membership
     type, status with its history, join and leave dates and reason, group memberships, and
     the birth YEAR (stored as 1 January) with the gender, because grant reports count
-    participants by age and gender.
+    participants by age and gender. members/fields.py declares this field by field.
     """
     reason = (reason or "").strip()[:200]
     if not reason:
@@ -160,34 +174,34 @@ def anonymise_people(
     ).delete()
     NoteAttachment.objects.filter(organisation=organisation, note__person_id__in=ids).delete()
     Note.objects.filter(organisation=organisation, person_id__in=ids).update(
-        subject=removed_label(organisation), body=""
+        **erased_values(Note, label=removed_label(organisation))
     )
     Consent.objects.filter(organisation=organisation, person_id__in=ids).update(
-        given_by_label="", withdrawn_by_label=""
+        **erased_values(Consent)
     )
     if user_ids:
         # What the person recorded themselves (an application, a message through My pages)
         # no longer names them.
         StatusChange.objects.filter(
             organisation=organisation, person_id__in=ids, changed_by_id__in=user_ids
-        ).update(changed_by=None, changed_by_label="")
+        ).update(**erased_values(StatusChange, when=When.OWN))
         Note.objects.filter(
             organisation=organisation, person_id__in=ids, created_by_id__in=user_ids
-        ).update(created_by=None, created_by_label="")
+        ).update(**erased_values(Note, when=When.OWN))
 
     now = timezone.now()
     label = anonymised_label(organisation)
+    erased = erased_values(Person, label=label)  # both name fields get the label …
     for person in people:
-        if person.kind == PersonKind.ORGANISATION:
-            person.organisation_name, person.first_name = label, ""
-        else:
-            person.first_name, person.organisation_name = label, ""
-        for name in CLEARED_FIELDS:
-            setattr(person, name, "")
-        for name in NULLED_FIELDS:
-            setattr(person, name, None)
-        if person.birth_date is not None:
-            person.birth_date = dt.date(person.birth_date.year, 1, 1)
+        for name, value in erased.items():
+            setattr(person, name, value)
+        for name in LABELLED_FIELDS:  # … kept by the one that names a person of this kind
+            if name != _name_field(person):
+                setattr(person, name, "")
+        for name in BIRTH_YEAR_FIELDS:
+            born = getattr(person, name)
+            if born is not None:
+                setattr(person, name, dt.date(born.year, 1, 1))
         person.anonymised_at = now
         person.updated_at = now
         person.search_text = person.compute_search_text()
@@ -196,11 +210,10 @@ def anonymise_people(
     Person.objects.bulk_update(
         people,
         [
-            "first_name",
-            "organisation_name",
+            *LABELLED_FIELDS,
             *CLEARED_FIELDS,
             *NULLED_FIELDS,
-            "birth_date",
+            *BIRTH_YEAR_FIELDS,
             "anonymised_at",
             "updated_at",
             "search_text",
@@ -270,9 +283,8 @@ def _leave_households(organisation: Organisation, people: list[Person]) -> list[
         if not left:
             changed = True
             emptied.append(household.pk)
-            household.name = label
-            for name in Household.ADDRESS_FIELDS:
-                setattr(household, name, "")
+            for name, value in erased_values(Household, when=When.EMPTIED, label=label).items():
+                setattr(household, name, value)
             # Recorded by the anonymisation event; the automatic diff would keep the
             # old name and address in the log.
             audit.skip_automatic(household)

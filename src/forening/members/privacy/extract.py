@@ -15,14 +15,14 @@ from forening.core import audit
 from forening.core.context import Actor
 from forening.core.models import AuditEvent, GroupMembership, Guardianship, Person
 from forening.members import attributes as attribute_values
+from forening.members.fields import PERSON, Use, names
 from forening.members.models import AttributeValue, Consent, Note, StatusChange, Tagging
 from forening.members.services import decrypt_identity_number
 
-# Person columns that are not shown as such: the tenant, the row id, the search column and
-# the encrypted identity number with its index (the extract shows the number in full).
-EXTRACT_SKIPPED_FIELDS = frozenset(
-    {"id", "organisation", "identity_number_ciphertext", "identity_number_index", "search_text"}
-)
+# Person columns that are not shown as such (members/fields.py): the tenant, the row id, the
+# search column and the encrypted identity number with its index (the extract shows the
+# number in full, next to its masked form).
+EXTRACT_SKIPPED_FIELDS = frozenset(PERSON) - frozenset(names(PERSON, use=Use.EXTRACT))
 
 
 def _iso(value: dt.date | dt.datetime | None) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,7 @@ from forening.core.services import normalise_phone
 from forening.households.models import Household
 from forening.households.services import join_household, share_address
 from forening.members import status as transitions
+from forening.members.fields import PERSON, Use, names
 from forening.members.models import StatusChange
 from forening.members.services.attributes import (
     coerce_attributes,
@@ -32,42 +33,19 @@ from forening.members.services.identity_numbers import apply_identity_number
 
 MEMBER_NUMBER_SEQUENCE = "member-number"
 
-# What create_person / update_person may set directly.
-PERSON_FIELDS = frozenset(
-    {
-        "kind",
-        "first_name",
-        "last_name",
-        "organisation_name",
-        "organisation_number",
-        "contact_name",
-        "birth_date",
-        "gender",
-        "email",
-        "email_secondary",
-        "phone",
-        "phone_secondary",
-        "care_of",
-        "street",
-        "postal_code",
-        "city",
-        "country",
-        "language",
-        "photo",
-        "membership_type",
-        "joined_on",
-        "member_number",
-    }
-)
+# What create_person / update_person may set directly: the fields the office's person form
+# sets as they are (members/fields.py).
+PERSON_FIELDS = frozenset(names(PERSON, use=Use.FORM))
 ADDRESS_FIELDS = Household.ADDRESS_FIELDS
-TEXT_FIELDS = PERSON_FIELDS - {
-    "kind",
-    "birth_date",
-    "photo",
-    "membership_type",
-    "joined_on",
-    "member_number",
-}
+
+
+def _is_optional_text(name: str) -> bool:
+    model_field = Person._meta.get_field(name)
+    return isinstance(model_field, models.CharField) and model_field.blank
+
+
+# The optional text fields: None and surrounding spaces become "".
+TEXT_FIELDS = frozenset(name for name in PERSON_FIELDS if _is_optional_text(name))
 
 
 # --- validation ---------------------------------------------------------------------
@@ -252,7 +230,7 @@ def update_person(
 
 
 # What a member may change for themselves and their wards on My pages.
-CONTACT_FIELDS = frozenset({"email", "phone", "street", "postal_code", "city"})
+CONTACT_FIELDS = frozenset(names(PERSON, use=Use.MY_PAGES))
 
 
 @audit.in_name_of_actor
