@@ -44,6 +44,7 @@ from forening.core.models import (
     PersonKind,
 )
 from forening.members import attributes as attribute_values
+from forening.members.fields import PERSON, Use
 from forening.members.models import (
     AttributeDefinition,
     AttributeKind,
@@ -60,8 +61,9 @@ CONTENT_TYPES = {
 }
 CSV_SEPARATOR = ";"
 
-# Column key → heading. Custom fields are added per association as attr_<id>.
-EXPORT_COLUMNS: dict[str, Any] = {
+# Column key → heading: the Person fields members/fields.py declares as exported, and the
+# export's own columns (`OWN_COLUMNS`).
+_HEADINGS: dict[str, Any] = {
     "member_number": gettext_lazy("Member number"),
     "name": gettext_lazy("Name"),
     "first_name": gettext_lazy("First name"),
@@ -95,6 +97,31 @@ EXPORT_COLUMNS: dict[str, Any] = {
     "tags": gettext_lazy("Tags"),
     "consents": gettext_lazy("Consents given"),
 }
+# The columns that are not a Person field of that name, after the field they follow in the
+# list (None: at the end).
+OWN_COLUMNS: dict[str, str | None] = {
+    "name": "member_number",
+    "age": "birth_date",
+    "groups": None,
+    "tags": None,
+    "consents": None,
+}
+
+
+def _columns() -> dict[str, Any]:
+    """Every fixed column (key → heading), in the order of members/fields.py, with the
+    export's own columns after the fields they follow. Custom fields are added per
+    association as attr_<id>."""
+    keys: list[str] = []
+    for name in PERSON:
+        if Use.EXPORT in PERSON[name].uses:
+            keys.append(name)
+        keys.extend(key for key, after in OWN_COLUMNS.items() if after == name)
+    keys.extend(key for key, after in OWN_COLUMNS.items() if after is None)
+    return {key: _HEADINGS[key] for key in keys}
+
+
+EXPORT_COLUMNS = _columns()
 DEFAULT_COLUMNS = (
     "member_number",
     "first_name",

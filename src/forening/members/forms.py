@@ -38,6 +38,7 @@ from forening.members import attributes as attribute_values
 from forening.members import identity, services
 from forening.members import status as transitions
 from forening.members.dates import parse_date
+from forening.members.fields import PERSON, Use, names
 from forening.members.models import (
     AttributeDefinition,
     AttributeKind,
@@ -59,22 +60,10 @@ START_STATUSES = [
 # Fields that belong to one kind of person only; the other kind sends them empty.
 PERSON_ONLY_FIELDS = ("first_name", "last_name", "birth_date", "gender")
 ORGANISATION_ONLY_FIELDS = ("organisation_name", "organisation_number", "contact_name")
-PLAIN_FIELDS = (
-    "kind",
-    *PERSON_ONLY_FIELDS,
-    *ORGANISATION_ONLY_FIELDS,
-    "email",
-    "email_secondary",
-    "phone",
-    "phone_secondary",
-    "care_of",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "language",
-    "membership_type",
-    "joined_on",
+# The fields the form passes to the services as they are (members/fields.py), but for the
+# photo (uploaded or cleared) and the member number (only when typed), handled on their own.
+PLAIN_FIELDS = tuple(
+    name for name in names(PERSON, use=Use.FORM) if name not in ("photo", "member_number")
 )
 
 

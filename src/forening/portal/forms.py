@@ -6,6 +6,7 @@ from django import forms
 
 from forening.core.forms_base import BootstrapMixin
 from forening.core.models import Person
+from forening.members.fields import PERSON, Use, names
 
 
 class PersonContactForm(BootstrapMixin, forms.ModelForm[Person]):
@@ -13,5 +14,5 @@ class PersonContactForm(BootstrapMixin, forms.ModelForm[Person]):
 
     class Meta:
         model = Person
-        fields = ["email", "phone", "street", "postal_code", "city"]
+        fields = list(names(PERSON, use=Use.MY_PAGES))  # members/fields.py
         widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}

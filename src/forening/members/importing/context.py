@@ -14,6 +14,7 @@ from forening.core.context import Actor
 from forening.core.models import Group, Organisation, Person, PersonKind
 from forening.households.models import Household
 from forening.members import identity, services
+from forening.members.fields import PERSON, Use, names
 from forening.members.importing.mapping import (
     ATTRIBUTE_PREFIX,
     FIELDS_BY_KEY,
@@ -31,20 +32,13 @@ BATCH = 1000
 UPDATE_BATCH = 250
 
 CREATE, UPDATE, UNCHANGED, INVALID = "create", "update", "unchanged", "invalid"
-PERSON_TEXT_FIELDS = (
-    "first_name",
-    "last_name",
-    "organisation_name",
-    "contact_name",
-    "email",
-    "email_secondary",
-    "phone",
-    "phone_secondary",
-    "care_of",
-    "street",
-    "postal_code",
-    "city",
-    "organisation_number",
+# Imported fields with a parser of their own (rows.py); the other imported optional text
+# fields are taken as text (spaces collapsed, but in e-mail addresses).
+PARSED_FIELDS = ("gender", "language", "country")
+PERSON_TEXT_FIELDS = tuple(
+    name
+    for name in names(PERSON, use=Use.IMPORT)
+    if name in services.TEXT_FIELDS and name not in PARSED_FIELDS
 )
 ADDRESS_FIELDS = services.ADDRESS_FIELDS
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from forening.core.models import Organisation
+from forening.members.fields import PERSON, Use
 from forening.members.importing.report import ImportFileError
 from forening.members.models import AttributeDefinition
 
@@ -36,8 +37,10 @@ class TargetField:
         return [word for word in self.words.split("|") if word]
 
 
-# Each field with the header words that mean it (Swedish, Danish, English), "|"-separated.
-TARGET_FIELDS: tuple[TargetField, ...] = (
+# Each target with its label and the header words that mean it (Swedish, Danish, English),
+# "|"-separated: the Person fields members/fields.py declares as imported, and the
+# import's own targets (`OWN_TARGETS`).
+_RECOGNISED: tuple[TargetField, ...] = (
     TargetField(
         "first_name",
         gettext_lazy("First name"),
@@ -187,6 +190,32 @@ TARGET_FIELDS: tuple[TargetField, ...] = (
         "grupp|lag|hold|gruppe|group|team",
     ),
 )
+_BY_KEY = {target.key: target for target in _RECOGNISED}
+
+# The targets that are not a Person field of that name, after the field they follow in the
+# list (None: at the end). The identity number is typed once and stored in three columns.
+OWN_TARGETS: dict[str, str | None] = {
+    "full_name": "last_name",
+    "identity_number": "contact_name",
+    "note": None,
+    "tags": None,
+    "group": None,
+}
+
+
+def _targets() -> tuple[TargetField, ...]:
+    """The Person fields declared as imported, in the order of members/fields.py, with the
+    import's own targets after the fields they follow."""
+    keys: list[str] = []
+    for name in PERSON:
+        if Use.IMPORT in PERSON[name].uses:
+            keys.append(name)
+        keys.extend(key for key, after in OWN_TARGETS.items() if after == name)
+    keys.extend(key for key, after in OWN_TARGETS.items() if after is None)
+    return tuple(_BY_KEY[key] for key in keys)
+
+
+TARGET_FIELDS = _targets()
 FIELDS_BY_KEY = {target.key: target for target in TARGET_FIELDS}
 _ALIASES = {
     normalise_header(alias): target.key for target in TARGET_FIELDS for alias in target.aliases
