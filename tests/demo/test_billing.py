@@ -26,7 +26,7 @@ from forening.billing.models import (
     Reminder,
 )
 from forening.core.models import Organisation
-from forening.demo import register as demo
+from forening.demo import build as demo
 from forening.demo.billing import _issue_day
 from forening.fees.models import FeeCategory, FeeKind, FeeSettings, Pricing
 from forening.fees.results import SkipReason
