@@ -17,10 +17,11 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
+from django_tasks_db.models import DBTaskResult
 from faker import Faker
 from stdnum.se import orgnr
 
-from forening.core import sequences
+from forening.core import scheduler, sequences
 from forening.core.models import (
     AuditEvent,
     Group,
@@ -33,6 +34,7 @@ from forening.core.models import (
     PersonKind,
     Role,
     RoleAssignment,
+    ScheduledRun,
     Section,
     User,
 )
@@ -350,6 +352,28 @@ def test_the_local_unit_has_a_small_register_its_admin_sees(demo_org, client):
         response = client.get(url, {"group": group.pk})
         assert response.status_code == 200
         assert response.context["count"] >= len(players[group.pk])
+
+
+def test_the_first_start_after_the_demo_has_nothing_to_send(demo_org):
+    """The demo's mail is history: building it queues no task (no reminder PDFs to render
+    and e-mail), and today's daily jobs count as done, so `forening serve` starts quiet."""
+    assert not DBTaskResult.objects.exists()
+    today = timezone.localdate()
+    done = set(ScheduledRun.objects.filter(day=today).values_list("name", flat=True))
+    assert done == {job.name for job in scheduler.jobs()}
+    assert "billing.daily" in done
+    late_tonight = timezone.make_aware(dt.datetime.combine(today, dt.time(23, 59)))
+    assert scheduler.tick(late_tonight) == []
+    assert not DBTaskResult.objects.exists()
+
+
+def test_print_logins_shows_the_address_served(demo_org, settings):
+    settings.SITE_URL = "http://127.0.0.1:8080"
+    output = io.StringIO()
+
+    call_command("demo", "--print-logins", stdout=output)
+
+    assert "Open http://127.0.0.1:8080/ and sign in" in output.getvalue()
 
 
 def test_loading_the_demo_again_changes_nothing(demo_org):

@@ -14,6 +14,9 @@ local unit, IK Demo Ungdom, has a small register of its own: a few families in t
 groups, and a family applying. Each register is planned first without the database
 (`demo.people`, `demo.details`, deterministic for a seed and a day, in the size its
 `demo.shapes.Shape` says) and then written set-wise (`demo.register`).
+
+The demo is history up to today: its reminders were sent, its invoices e-mailed, and
+today's daily jobs count as done, so the first `forening serve` has nothing to send.
 """
 
 from __future__ import annotations
@@ -28,9 +31,9 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from faker import Faker
 
-from forening.core import audit
+from forening.core import audit, scheduler
 from forening.core.context import Actor
-from forening.core.models import Organisation, Role, RoleAssignment, User
+from forening.core.models import Organisation, Role, RoleAssignment, ScheduledRun, User
 from forening.demo import details, shapes
 from forening.demo.billing import build_billing
 from forening.demo.register import write_register
@@ -76,7 +79,8 @@ def build_demo(*, seed: int = SEED, today: dt.date | None = None) -> DemoResult:
     """Load the demo organisations, people and logins, unless IK Demo already exists.
 
     Idempotent: when an organisation with the slug `ik-demo` exists, nothing is written
-    and `created` is False. Otherwise everything is written in one transaction.
+    and `created` is False. Otherwise everything is written in one transaction. Nothing
+    is queued for the task worker: the demo's mail is history, recorded as sent.
     """
     # Named escape hatch (STYLE.md § 3): the demo writes into three organisations at once.
     with scopes_disabled():
@@ -137,6 +141,7 @@ def _build(*, seed: int, today: dt.date) -> Organisation:
         local_unit_people=unit_written.counts["people"],
     )
     build_billing(club, rng=rng, today=today, actor=actor)
+    _mark_daily_jobs_done(today)
     return club
 
 
@@ -200,3 +205,19 @@ def _build_users(wanted: dict[str, tuple[str, Organisation]]) -> dict[str, User]
     User.objects.bulk_update(list(existing.values()), fields)
     User.objects.bulk_create(new)
     return {user.email: user for user in [*existing.values(), *new]}
+
+
+def _mark_daily_jobs_done(today: dt.date) -> None:
+    """Record today's daily jobs (core.scheduler) as started, so the first `forening serve`
+    does not run them again: the demo has sent the reminders due up to today itself, and
+    it renews nothing by itself.
+
+    Only in an installation that holds nothing but the demo: a real association's daily
+    work is never skipped because the demo was loaded beside it.
+    """
+    if Organisation.objects.filter(is_demo=False).exists():
+        return
+    ScheduledRun.objects.bulk_create(
+        [ScheduledRun(name=job.name, day=today) for job in scheduler.jobs()],
+        ignore_conflicts=True,
+    )
