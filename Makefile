@@ -19,11 +19,14 @@ install: $(BIN)/forening translations
 translations: $(BIN)/forening
 	$(BIN)/python -m forening.core.i18n_build
 
+# SITE_URL follows PORT unless set, so the address printed with the demo logins and the
+# links in e-mails point at the port served.
+run: SITE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	mkdir -p var
-	DEBUG=1 $(BIN)/forening migrate --no-input
-	DEBUG=1 $(BIN)/forening demo --print-logins
-	DEBUG=1 $(BIN)/forening serve --port $(PORT)
+	DEBUG=1 SITE_URL='$(SITE_URL)' $(BIN)/forening migrate --no-input
+	DEBUG=1 SITE_URL='$(SITE_URL)' $(BIN)/forening demo --print-logins
+	DEBUG=1 SITE_URL='$(SITE_URL)' $(BIN)/forening serve --port $(PORT)
 
 test: install
 	$(BIN)/pytest -q $(PYTEST_ARGS)

@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.test import override_settings
 from django.utils import timezone, translation
 from django_scopes import scopes_disabled
+from django_tasks_db.models import DBTaskResult
 from stdnum import luhn
 
 from forening.billing import reminders, runs, services
@@ -26,7 +27,7 @@ from forening.billing.models import (
     Reminder,
 )
 from forening.core.models import Organisation
-from forening.demo import register as demo
+from forening.demo import build as demo
 from forening.demo.billing import _issue_day
 from forening.fees.models import FeeCategory, FeeKind, FeeSettings, Pricing
 from forening.fees.results import SkipReason
@@ -186,6 +187,23 @@ def test_unpaid_invoices_were_reminded_with_a_fee_and_some_are_for_collection(de
         assert 3 <= collection <= 0.15 * first_run(demo_org).invoice_count
         # Nothing is left for the daily task to send today.
         assert not reminders.due(demo_org, today).exists()
+
+
+def test_the_years_mail_is_recorded_as_sent_and_nothing_is_queued(demo_org):
+    with scopes_disabled():
+        invoices = Invoice.objects.filter(organisation=demo_org, billing_run__isnull=False)
+        with_address = list(invoices.exclude(recipient_email=""))
+        assert len(with_address) > 100
+        # E-mailed on their issue day, as the invoice-mail task would have recorded it.
+        assert all(
+            timezone.localtime(invoice.emailed_at).date() == invoice.issued_on
+            for invoice in with_address
+        )
+        assert not invoices.filter(recipient_email="", emailed_at__isnull=False).exists()
+        by_email = Reminder.objects.filter(organisation=demo_org, channels__contains="email")
+        assert by_email.count() > 20
+        # Neither the invoices nor the reminders wait for the worker to render and send.
+        assert not DBTaskResult.objects.exists()
 
 
 def test_check_ledger_finds_nothing(demo_org):

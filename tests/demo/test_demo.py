@@ -14,12 +14,14 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, F, Max, Min
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
+from django_tasks_db.models import DBTaskResult
 from faker import Faker
 from stdnum.se import orgnr
 
-from forening.core import sequences
+from forening.core import scheduler, sequences
 from forening.core.models import (
     AuditEvent,
     Group,
@@ -32,10 +34,13 @@ from forening.core.models import (
     PersonKind,
     Role,
     RoleAssignment,
+    ScheduledRun,
     Section,
     User,
 )
-from forening.demo import register as demo
+from forening.demo import build as demo
+from forening.demo import details, shapes
+from forening.demo.people import Plan
 from forening.households.models import Household
 from forening.members import identity, services
 from forening.members.models import (
@@ -89,7 +94,9 @@ def test_demo_has_a_club_of_about_600_active_members_in_households(demo_org):
         # Every group has someone in it, and a leader.
         assert not Group.objects.annotate(n=Count("memberships")).filter(n=0).exists()
         led = set(
-            GroupMembership.objects.filter(role=GroupRole.LEADER).values_list("group", flat=True)
+            GroupMembership.objects.filter(
+                organisation=demo_org, role=GroupRole.LEADER
+            ).values_list("group", flat=True)
         )
         assert led == set(Group.objects.filter(organisation=demo_org).values_list("pk", flat=True))
         housed = people.filter(household__isnull=False)
@@ -303,6 +310,73 @@ def test_every_demo_login_signs_in_and_has_its_role(demo_org):
         assert member.wardships.count() == 2
 
 
+def test_the_local_unit_has_a_small_register_its_admin_sees(demo_org, client):
+    with scopes_disabled():
+        unit = Organisation.objects.get(slug=demo.UNIT_SLUG)
+        people = Person.objects.filter(organisation=unit)
+        assert 40 <= people.count() <= 60
+        assert people.filter(status=MemberStatus.ACTIVE).count() >= 35
+        assert 2 <= people.filter(status=MemberStatus.APPLIED).count() <= 6
+        assert 5 <= Household.objects.filter(organisation=unit).count() <= 20
+        assert Guardianship.objects.filter(organisation=unit).exists()
+        assert not people.filter(member_number__isnull=True, status=MemberStatus.ACTIVE).exists()
+        groups = list(Group.objects.filter(organisation=unit).order_by("name"))
+        assert len(groups) == 2
+        players = {
+            group.pk: set(
+                GroupMembership.objects.filter(group=group, role=GroupRole.PARTICIPANT).values_list(
+                    "person", flat=True
+                )
+            )
+            for group in groups
+        }
+        assert all(len(ids) >= 3 for ids in players.values())
+        assert all(
+            GroupMembership.objects.filter(group=group, role=GroupRole.LEADER).exists()
+            for group in groups
+        )
+        # The unit's register is its own: the same planning and writing, other people.
+        assert (
+            not GroupMembership.objects.filter(group__in=groups)
+            .exclude(person__organisation=unit)
+            .exists()
+        )
+        first = people.order_by("last_name", "first_name").first()
+
+    client.force_login(User.objects.get(email=demo.UNIT_ADMIN_EMAIL))
+    url = reverse("org:members", kwargs={"org_slug": unit.slug})
+    response = client.get(url, {"status": "all"})
+    assert response.status_code == 200
+    assert response.context["count"] == people.count()
+    assert first.last_name in response.content.decode()
+    for group in groups:
+        response = client.get(url, {"group": group.pk})
+        assert response.status_code == 200
+        assert response.context["count"] >= len(players[group.pk])
+
+
+def test_the_first_start_after_the_demo_has_nothing_to_send(demo_org):
+    """The demo's mail is history: building it queues no task (no reminder PDFs to render
+    and e-mail), and today's daily jobs count as done, so `forening serve` starts quiet."""
+    assert not DBTaskResult.objects.exists()
+    today = timezone.localdate()
+    done = set(ScheduledRun.objects.filter(day=today).values_list("name", flat=True))
+    assert done == {job.name for job in scheduler.jobs()}
+    assert "billing.daily" in done
+    late_tonight = timezone.make_aware(dt.datetime.combine(today, dt.time(23, 59)))
+    assert scheduler.tick(late_tonight) == []
+    assert not DBTaskResult.objects.exists()
+
+
+def test_print_logins_shows_the_address_served(demo_org, settings):
+    settings.SITE_URL = "http://127.0.0.1:8080"
+    output = io.StringIO()
+
+    call_command("demo", "--print-logins", stdout=output)
+
+    assert "Open http://127.0.0.1:8080/ and sign in" in output.getvalue()
+
+
 def test_loading_the_demo_again_changes_nothing(demo_org):
     before = database_state()
 
@@ -321,7 +395,7 @@ def test_the_demo_is_the_same_on_every_fresh_database():
     club = Organisation(name="IK Demo", slug="ik-demo")
     today = dt.date(2026, 3, 1)
 
-    def summary(plan: demo._Plan) -> list[tuple[object, ...]]:
+    def summary(plan: Plan) -> list[tuple[object, ...]]:
         return [
             (
                 d.person.kind,
@@ -349,8 +423,9 @@ def test_the_demo_is_the_same_on_every_fresh_database():
             for d in plan.drafts
         ]
 
-    def plan() -> demo._Plan:
-        return demo._plan(club, random.Random(demo.SEED), seeded_faker(demo.SEED), today)
+    def plan() -> Plan:
+        shape = shapes.club_shape(today)
+        return details.plan(club, shape, random.Random(demo.SEED), seeded_faker(demo.SEED), today)
 
     first = plan()
     assert summary(first) == summary(plan())

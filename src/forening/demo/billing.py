@@ -10,6 +10,11 @@ Every event is a service call, run in date order, so voucher numbers follow the 
 and `forening check-ledger` finds nothing. Everything is decided by the seeded `rng` and
 `today`; all dates are on or before `today`. Texts written here (reasons, references)
 are demo content in Swedish, like the rest of the demo.
+
+The year is history, so nothing is queued for the task worker: the reminders are recorded
+as sent without e-mailing them, and the invoices with an e-mail address are marked as
+e-mailed on their issue day (`make run` would otherwise render and send dozens of PDFs
+on its first start).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from forening.billing import services as billing
 from forening.billing.models import BillingRun, Invoice, InvoiceLine, LineKind
 from forening.core.context import Actor, acting_as
 from forening.core.models import Group, MemberStatus, Organisation, Person, Section
+from forening.demo.people import at_nine
 from forening.fees import services as fees
 from forening.fees.models import AgeReference, ChargedPer, FeeKind, PeriodKind
 from forening.ledger import services as ledger
@@ -247,6 +253,7 @@ class _FeeYear:
         )
         if run is None:
             return
+        _mark_emailed(run)
         found = billing.settings_for(club)
         first = run.due_on + dt.timedelta(days=found.reminder_after_days)
         for step in range(found.reminder_steps):
@@ -386,6 +393,7 @@ class _FeeYear:
         )
         if run is None:
             return
+        _mark_emailed(run)
         waited = (self.today - day).days
         for invoice in Invoice.objects.filter(organisation=self.club, billing_run=run).order_by(
             "number"
@@ -397,7 +405,8 @@ class _FeeYear:
     # --- the service calls -----------------------------------------------------------
 
     def send_reminders(self) -> None:
-        reminders.send_due(self.club, today=self.now, actor=self.actor)
+        # Recorded as sent on their day; e-mailing them now would send a past year's mail.
+        reminders.send_due(self.club, today=self.now, actor=self.actor, email=False)
 
     def fresh(self, invoice: Invoice) -> Invoice:
         return Invoice.objects.get(organisation=self.club, pk=invoice.pk)
@@ -496,6 +505,14 @@ class _FeeYear:
             reason=reason,
             credited_on=self.now,
         )
+
+
+def _mark_emailed(run: BillingRun) -> None:
+    """The run's invoices with an e-mail address went out on the issue day (what the
+    invoice-mail task records when it has sent one)."""
+    Invoice.objects.filter(organisation=run.organisation_id, billing_run=run).exclude(
+        recipient_email=""
+    ).update(emailed_at=at_nine(run.issued_on))
 
 
 def _issue_day(today: dt.date, fee_year: int) -> dt.date:

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from forening.demo import register as demo
+from forening.demo import build as demo
 
 
 class Command(BaseCommand):
