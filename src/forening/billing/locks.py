@@ -1,7 +1,7 @@
 """Invoicing's row locks, in the order of `core.locks` (which see):
 
-- step 1: the association's billing settings row serialises reminder runs (one at a
-  time per association; a second waits, then finds nothing due);
+- step 1: the association's billing settings row serialises billing runs and reminder runs
+  (one at a time per association; a second waits, then finds the first one's work done);
 - step 5: invoices, of a payer or of a reminder run, always in primary-key order.
 """
 

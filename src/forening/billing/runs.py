@@ -21,6 +21,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from forening.billing import locks
 from forening.billing.models import BillingRun, InvoiceLine, LineKind
 from forening.billing.services import (
     BillingError,
@@ -286,9 +287,7 @@ def commit(
     """Invoice the run: all of it or, on any error, nothing. Returns (None, plan) when
     there is nothing new to invoice."""
     # One run at a time per association: the second waits, then finds the first's work.
-    from forening.core import sequences
-
-    sequences.take(organisation, "billing-run")
+    locks.lock_settings(organisation)
     found = plan(organisation, fee_year, selection, people=people, label=selection_label)
     if not found.drafts:
         return None, found

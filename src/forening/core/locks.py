@@ -7,15 +7,17 @@ on the same old values. Two transactions that lock the same rows in opposite ord
 deadlock; PostgreSQL then aborts one of them. So every transaction takes its locks in this
 order, and within one kind in primary-key order:
 
-1. **The association's serialising rows**: a settings row, locked by work of which one at a
-   time may run per association (billing settings: a reminder run; ledger settings: a
-   switch of the accounting method; fee settings and categories: editing the fee rules),
-   and, for a member import, the association's own row `FOR NO KEY UPDATE` (which does not
-   block other writers' foreign keys to it). Administrator roles when one is revoked.
+1. **The association's serialising rows**: rows that one change at a time may use per
+   association. Settings rows (billing settings: a billing or a reminder run; ledger
+   settings: a switch of the accounting method; fee settings and a fee category: editing
+   the fee rules), the register's configuration (a custom field, a saved search), an upload
+   being imported or discarded, and for a member import the association's own row
+   `FOR NO KEY UPDATE` (which does not block other writers' foreign keys to it).
+   Administrator roles when one is revoked.
 2. **A payment** being placed or reversed.
 3. **Households, then their people**: a person's household is locked before the person,
    because changing a person's address rewrites everyone in the household.
-4. **Rows of one person**: consents, notes, identity numbers (after the person).
+4. **Rows of one person**, such as an open consent, after the person.
 5. **Invoices**, of a payer or a reminder run, by primary key.
 6. **Vouchers** that a new voucher reverses.
 7. **Number sequences** (member, invoice and voucher numbers): last, as late as possible,

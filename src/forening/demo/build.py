@@ -82,7 +82,8 @@ def build_demo(*, seed: int = SEED, today: dt.date | None = None) -> DemoResult:
     and `created` is False. Otherwise everything is written in one transaction. Nothing
     is queued for the task worker: the demo's mail is history, recorded as sent.
     """
-    # Named escape hatch (STYLE.md § 3): the demo writes into three organisations at once.
+    # Named escape hatch (docs/architecture.md § Tenancy): the demo writes into three
+    # organisations at once.
     with scopes_disabled():
         existing = Organisation.objects.filter(slug=DEMO_SLUG).first()
         if existing is not None:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from forening.core import audit
 from forening.core.context import Actor
 from forening.core.models import Person
+from forening.members import locks
 from forening.members.models import (
     AttributeDefinition,
     AttributeKind,
@@ -212,9 +213,7 @@ def save_attribute(
     _prepare_named(attribute)
     stored = None
     if attribute.pk is not None:
-        stored = AttributeDefinition.objects.select_for_update().get(
-            pk=attribute.pk, organisation_id=attribute.organisation_id
-        )
+        stored = locks.lock_attribute(attribute)
     has_values = stored is not None and AttributeValue.objects.filter(attribute=stored).exists()
     if stored is not None and stored.kind != attribute.kind and has_values:
         raise ValidationError(

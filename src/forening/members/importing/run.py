@@ -15,6 +15,7 @@ from django.db import transaction
 from forening.core import audit
 from forening.core.context import Actor
 from forening.core.models import MemberStatus, Organisation, PersonKind
+from forening.members import locks
 from forening.members.importing.context import (
     CREATE,
     INVALID,
@@ -112,10 +113,8 @@ def import_members(
         return _run(organisation, sheet, mapping, actor, name, skip_invalid, dry_run=True)
     with transaction.atomic():
         # One import per association at a time: the second waits, then matches the people
-        # the first one added instead of adding them again. FOR NO KEY UPDATE, not FOR
-        # UPDATE: that would also stop every insert that references the association (the
-        # foreign key check takes FOR KEY SHARE on its row) until the import commits.
-        Organisation.objects.select_for_update(no_key=True).filter(pk=organisation.pk).first()
+        # the first one added instead of adding them again.
+        locks.lock_organisation_for_import(organisation)
         return _run(organisation, sheet, mapping, actor, name, skip_invalid, dry_run=False)
 
 

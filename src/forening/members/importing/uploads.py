@@ -18,7 +18,7 @@ from django_scopes import scopes_disabled
 from forening.core import audit
 from forening.core.context import Actor
 from forening.core.models import Organisation
-from forening.members import services
+from forening.members import locks, services
 from forening.members.importing.mapping import check_mapping, guess_mapping
 from forening.members.importing.reading import SAMPLE_VALUES, Sheet, read_sheet
 from forening.members.importing.report import ImportReport
@@ -89,9 +89,7 @@ def preview_import(member_import: MemberImport, *, actor: Actor) -> ImportReport
 def commit_import(member_import: MemberImport, *, actor: Actor) -> ImportReport:
     """Import an uploaded file once. A second commit (a double click, a second tab) writes
     nothing and raises RegisterError."""
-    locked = MemberImport.objects.select_for_update().get(
-        pk=member_import.pk, organisation=member_import.organisation
-    )
+    locked = locks.lock_import(member_import)
     if locked.status != ImportStatus.UPLOADED:
         raise services.RegisterError(_("This file has already been imported."))
     report = import_members(
@@ -126,9 +124,7 @@ def _forget_file(member_import: MemberImport) -> None:
 def discard_import(member_import: MemberImport, *, actor: Actor) -> None:
     """Cancel an upload that has not been imported: its file is deleted, the row stays as a
     record that it was uploaded and discarded."""
-    locked = MemberImport.objects.select_for_update().get(
-        pk=member_import.pk, organisation=member_import.organisation
-    )
+    locked = locks.lock_import(member_import)
     if locked.status == ImportStatus.COMMITTED:
         raise services.RegisterError(_("This file has already been imported."))
     if locked.status == ImportStatus.DISCARDED:
@@ -149,11 +145,11 @@ def discard_stale_imports(*, actor: Actor, now: dt.datetime | None = None) -> in
     members (identity numbers in clear) is not kept because someone closed the tab."""
     cutoff = (now or timezone.now()) - STALE_IMPORT_AGE
     with scopes_disabled():
-        # of=("self",): the organisation is joined for the audit rows, not to be locked.
-        stale = list(
-            MemberImport.objects.select_for_update(of=("self",))
-            .filter(status=ImportStatus.UPLOADED, created_at__lt=cutoff)
-            .select_related("organisation")
+        # Only the uploads are locked; the organisation is joined for the audit rows.
+        stale = locks.lock_imports(
+            MemberImport.objects.filter(
+                status=ImportStatus.UPLOADED, created_at__lt=cutoff
+            ).select_related("organisation")
         )
         for member_import in stale:
             _forget_file(member_import)

@@ -24,6 +24,7 @@ from forening.core.models import (
     PersonKind,
 )
 from forening.households.models import Household
+from forening.members import locks
 from forening.members.fields import MODELS, PERSON, Erase, When
 from forening.members.fields import names as declared
 from forening.members.models import (
@@ -141,10 +142,11 @@ def anonymise_people(
     reason = (reason or "").strip()[:200]
     if not reason:
         raise RegisterError(_("Give a reason for removing the personal data."))
-    people = list(
-        Person.objects.select_for_update(of=("self",))
-        .filter(organisation=organisation, pk__in=list(person_ids), anonymised_at__isnull=True)
-        .order_by("pk")
+    # The people after their households (core.locks): they leave them below.
+    people = locks.lock_people_of(
+        Person.objects.filter(
+            organisation=organisation, pk__in=list(person_ids), anonymised_at__isnull=True
+        )
     )
     refused = [p for p in people if p.status not in ANONYMISABLE_STATUSES]
     if refused:
@@ -255,10 +257,9 @@ def _leave_households(organisation: Organisation, people: list[Person]) -> list[
     household_ids = {p.household_id for p in people if p.household_id is not None}
     if not household_ids:
         return []
+    # Locked already, before their people (see anonymise_people).
     households = list(
-        Household.objects.select_for_update()
-        .filter(organisation=organisation, pk__in=household_ids)
-        .order_by("pk")
+        Household.objects.filter(organisation=organisation, pk__in=household_ids).order_by("pk")
     )
     remaining: dict[int, list[Person]] = defaultdict(list)
     for row in (

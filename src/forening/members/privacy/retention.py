@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from forening.core import audit
 from forening.core.context import Actor
 from forening.core.models import MemberStatus, Organisation, Person
+from forening.members import locks
 from forening.members.privacy.anonymisation import anonymise_people
 
 # Former members the retention rule applies to.
@@ -96,7 +97,8 @@ def apply_retention(
         report.count = candidates.count()
         listed = candidates[:limit] if limit is not None else candidates
     else:
-        listed = candidates.select_for_update(of=("self",))
+        locks.lock_people_of(candidates)
+        listed = candidates
     rows = list(
         listed.only(
             "pk", "kind", "first_name", "last_name", "organisation_name", "member_number", "status"

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from forening.core import audit
 from forening.core.context import Actor
 from forening.core.models import Organisation, Person
+from forening.members import locks
 from forening.members.models import SavedSearch
 from forening.members.search.form import SearchForm, search_people
 from forening.members.search.params import clean_query
@@ -40,11 +41,7 @@ def save_search(
     form = SearchForm(query, organisation=organisation)
     if not form.is_valid():
         raise ValidationError(_("Correct the search before saving it."))
-    saved = (
-        SavedSearch.objects.select_for_update()
-        .filter(organisation=organisation, name__iexact=name)
-        .first()
-    )
+    saved = locks.lock_saved_search(organisation, name)
     if saved is None:
         saved = SavedSearch.objects.create(
             organisation=organisation, name=name, query=query, created_by=actor.user

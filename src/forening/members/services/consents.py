@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from forening.core import audit
 from forening.core.context import Actor
 from forening.core.models import Person
+from forening.members import locks
 from forening.members.models import Consent, ConsentPurpose, ConsentSource
 from forening.members.services.errors import RegisterError
 
@@ -45,11 +46,7 @@ def give_consent(
 def withdraw_consent(
     person: Person, purpose: ConsentPurpose, *, actor: Actor, source: str = ConsentSource.OFFICE
 ) -> Consent | None:
-    consent = (
-        Consent.objects.select_for_update()
-        .filter(person=person, purpose=purpose, withdrawn_at__isnull=True)
-        .first()
-    )
+    consent = locks.lock_open_consent(person, purpose.pk)
     if consent is None:
         return None
     consent.withdrawn_at = timezone.now()

@@ -19,6 +19,7 @@ from forening.core.models import MemberStatus, Organisation, Person, PersonKind
 from forening.core.services import normalise_phone
 from forening.households.models import Household
 from forening.households.services import join_household, share_address
+from forening.members import locks
 from forening.members import status as transitions
 from forening.members.fields import PERSON, Use, names
 from forening.members.models import StatusChange
@@ -198,7 +199,7 @@ def update_person(
     unknown = set(fields) - PERSON_FIELDS
     if unknown:
         raise ValueError(f"update_person cannot set {sorted(unknown)}")
-    person = Person.objects.select_for_update().get(pk=person.pk, organisation=person.organisation)
+    person = locks.lock_person(person)
     if person.is_read_only:
         raise RegisterError(
             _("%(name)s is %(status)s: the record is read-only except for its status.")
@@ -246,7 +247,7 @@ def update_contact_details(person: Person, *, actor: Actor, **fields: Any) -> Pe
     unknown = set(fields) - CONTACT_FIELDS
     if unknown:
         raise ValueError(f"update_contact_details cannot change {sorted(unknown)}")
-    person = Person.objects.select_for_update().get(pk=person.pk, organisation=person.organisation)
+    person = locks.lock_person(person)
     cleaned = clean_person_fields(person.organisation, fields)
     for name, value in cleaned.items():
         setattr(person, name, value)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from forening.core import audit, sequences
 from forening.core.context import Actor
 from forening.core.models import MemberStatus, Organisation, Person
+from forening.members import locks
 from forening.members import status as transitions
 from forening.members.models import StatusChange
 from forening.members.services.defaults import default_membership_type
@@ -70,10 +71,8 @@ def change_status_many(
     reason = (reason or "").strip()[:200]
     if to_status == MemberStatus.INACTIVE and not reason:
         raise RegisterError(_("Give a reason for ending the membership."))
-    people = list(
-        Person.objects.select_for_update()
-        .filter(organisation=organisation, pk__in=id_set(person_ids))
-        .order_by("pk")
+    people = locks.lock_people_of(
+        Person.objects.filter(organisation=organisation, pk__in=id_set(person_ids))
     )
     result = StatusResult()
     for person in people:
