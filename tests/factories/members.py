@@ -3,9 +3,11 @@ person gets what a real one gets (member number, status history, encrypted numbe
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import factory
+from django.utils import timezone
 
 from forening.core.context import Actor
 from forening.core.models import Organisation, Person
@@ -34,6 +36,21 @@ def make_member(organisation: Organisation, **fields: Any) -> Person:
     fields.setdefault("last_name", fake.last_name())
     actor = fields.pop("actor", None) or Actor.system("test")
     return services.create_person(organisation, actor=actor, **fields)
+
+
+def make_adult(organisation: Organisation, actor: Any, first_name: str, **fields: Any) -> Person:
+    """A member born in 1980."""
+    return make_member(
+        organisation, actor=actor, first_name=first_name, birth_date=dt.date(1980, 1, 1), **fields
+    )
+
+
+def make_child(organisation: Organisation, actor: Any, first_name: str, **fields: Any) -> Person:
+    """A member who is eight years old today."""
+    eight_years_ago = timezone.localdate() - dt.timedelta(days=365 * 8)
+    return make_member(
+        organisation, actor=actor, first_name=first_name, birth_date=eight_years_ago, **fields
+    )
 
 
 class MembershipTypeFactory(factory.django.DjangoModelFactory):

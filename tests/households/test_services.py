@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
@@ -15,6 +13,8 @@ from forening.households.services import HouseholdError
 from forening.members import services
 from tests.factories.core import OrganisationFactory, UserFactory
 from tests.factories.members import HouseholdFactory, make_member
+from tests.factories.members import make_adult as adult
+from tests.factories.members import make_child as child
 
 pytestmark = pytest.mark.django_db
 
@@ -34,23 +34,6 @@ def events(action: str, **filters) -> list[AuditEvent]:
 def actor():
     user = UserFactory(email="kansliet@example.se", full_name="Karin Kansli")
     return Actor(user=user, label=user.email)
-
-
-def adult(org, actor, first_name, **fields):
-    return make_member(
-        org, actor=actor, first_name=first_name, birth_date=dt.date(1980, 1, 1), **fields
-    )
-
-
-def child(org, actor, first_name, **fields):
-    today = timezone.localdate()
-    return make_member(
-        org,
-        actor=actor,
-        first_name=first_name,
-        birth_date=today - dt.timedelta(days=365 * 8),
-        **fields,
-    )
 
 
 def test_a_new_household_takes_the_first_persons_address_and_an_adult_payer(org, actor):

@@ -50,6 +50,8 @@ from tests.factories.members import (
     TagFactory,
     make_member,
 )
+from tests.factories.members import make_adult as adult
+from tests.factories.members import make_child as child
 
 pytestmark = pytest.mark.django_db
 
@@ -619,23 +621,6 @@ def test_an_unknown_status_is_refused(org, actor):
 
 
 # --- households and guardians ---------------------------------------------------------
-
-
-def adult(org, actor, first_name, **fields):
-    return make_member(
-        org, actor=actor, first_name=first_name, birth_date=dt.date(1980, 1, 1), **fields
-    )
-
-
-def child(org, actor, first_name, **fields):
-    today = timezone.localdate()
-    return make_member(
-        org,
-        actor=actor,
-        first_name=first_name,
-        birth_date=today - dt.timedelta(days=365 * 8),
-        **fields,
-    )
 
 
 def test_a_person_created_into_a_household_gets_its_address(org, actor):
