@@ -47,7 +47,7 @@ def test_lists_only_applications(admin_client: Any, world: World) -> None:
         make_member(world.org, first_name="Aktiv", last_name="Medlem")
     response = admin_client.get(applications_url(world))
     assert response.status_code == 200
-    assert [person.pk for person in response.context["applicants"]] == [waiting.pk]
+    assert [row.person.pk for row in response.context["applicants"]] == [waiting.pk]
     html = response.content.decode()
     assert "Väntande Sökande" in html
     assert "Aktiv Medlem" not in html

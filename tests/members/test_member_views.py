@@ -1159,12 +1159,12 @@ def test_change_history_names_custom_fields(admin_client: Any, world: World) -> 
     )
     response = admin_client.get(person_url(world, "member", person))
     items = [
-        (event.subject, item.get("old"), item.get("new"))
-        for event in response.context["history"]
-        if event.object_type == "members.attributevalue"
-        for item in event.change_items
+        (row.subject, item.get("old"), item.get("new"))
+        for row in response.context["history"]
+        if row.event.object_type == "members.attributevalue"
+        for item in row.change_items
     ]
     assert ("Allergi", "Gluten", "Gluten, Nötter") in items
     assert ("Allergi", "—", "Gluten") in items
     assert ("Licens", "—", "No") in items
-    assert all(event.actor == world.admin for event in response.context["history"][:3])
+    assert all(row.event.actor == world.admin for row in response.context["history"][:3])

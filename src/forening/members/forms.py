@@ -10,6 +10,7 @@ same field checks the services run (`services.clean_person_fields`, `identity.pa
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
@@ -23,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes.forms import SafeModelChoiceField
 
 from forening.core.countries import country_choices
-from forening.core.forms_base import BootstrapMixin, add_validation_error
+from forening.core.forms_base import BootstrapMixin, add_validation_error, choice, model_choice
 from forening.core.models import (
     Gender,
     Group,
@@ -134,7 +135,7 @@ class MultipleFileField(forms.FileField):
         kwargs.setdefault("widget", MultipleFileInput())
         super().__init__(*args, **kwargs)
 
-    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile[bytes]]:
         single_clean = super().clean
         if isinstance(data, list | tuple):
             return [single_clean(item, initial) for item in data if item]
@@ -202,6 +203,20 @@ def _attribute_initial(attribute: AttributeDefinition, value: Any) -> Any:
     if attribute.kind == AttributeKind.NUMBER and value is not None:
         return str(value)
     return value
+
+
+@dataclass(frozen=True)
+class CustomField:
+    """A custom field on the person form, with the membership types that require it."""
+
+    attribute: AttributeDefinition
+    required_type_ids: tuple[int, ...]
+    required_type_names: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        """The form field's name (the services' errors name custom fields this way too)."""
+        return f"attribute_{self.attribute.pk}"
 
 
 class PersonForm(BootstrapMixin, forms.Form):
@@ -303,8 +318,10 @@ class PersonForm(BootstrapMixin, forms.Form):
             kwargs["initial"] = self._initial_from(person, organisation.country)
         super().__init__(*args, **kwargs)
         current_type = person.membership_type if person is not None else None
-        self.fields["membership_type"].queryset = _membership_types(organisation, current_type)
-        self.fields["country"].choices = country_choices()
+        model_choice(self, "membership_type").queryset = _membership_types(
+            organisation, current_type
+        )
+        choice(self, "country").choices = country_choices()
         if self.is_new:
             self.fields["country"].initial = organisation.country
             self.fields["member_number"].help_text = _("Leave empty for the next number.")
@@ -330,7 +347,7 @@ class PersonForm(BootstrapMixin, forms.Form):
             "placeholder",
             "DDMMYY-SSSS" if organisation.country == "DK" else "YYYYMMDD-NNNN",
         )
-        self.attributes = self._add_attribute_fields(attribute_values_by_id or {})
+        self.custom_fields = self._add_custom_fields(attribute_values_by_id or {})
         self.photo_url = (
             reverse(
                 "org:member-photo",
@@ -350,21 +367,25 @@ class PersonForm(BootstrapMixin, forms.Form):
         initial["photo"] = person.photo or None
         return initial
 
-    def _add_attribute_fields(self, values: dict[int, Any]) -> list[AttributeDefinition]:
-        definitions = list(
+    def _add_custom_fields(self, values: dict[int, Any]) -> list[CustomField]:
+        definitions = (
             AttributeDefinition.objects.filter(organisation=self.organisation, is_active=True)
             .prefetch_related("required_for")
             .order_by("position", "name", "pk")
         )
+        custom_fields = []
         for attribute in definitions:
-            name = f"attribute_{attribute.pk}"
+            custom = CustomField(
+                attribute=attribute,
+                required_type_ids=tuple(sorted(t.pk for t in attribute.required_for.all())),
+                required_type_names=tuple(str(t) for t in attribute.required_for.all()),
+            )
             field = attribute_field(attribute)
             field.initial = _attribute_initial(attribute, values.get(attribute.pk))
             _bootstrap_class(field.widget)
-            attribute.required_type_ids = sorted(t.pk for t in attribute.required_for.all())
-            attribute.required_type_names = [str(t) for t in attribute.required_for.all()]
-            self.fields[name] = field
-        return definitions
+            self.fields[custom.name] = field
+            custom_fields.append(custom)
+        return custom_fields
 
     # --- what the template lays out ---------------------------------------------------
 
@@ -372,14 +393,14 @@ class PersonForm(BootstrapMixin, forms.Form):
         """[{field: BoundField, attribute, required_ids: "1 3", required_names}] in order."""
         selected = self["membership_type"].value()
         rows = []
-        for attribute in self.attributes:
-            ids = attribute.required_type_ids
+        for custom in self.custom_fields:
+            ids = custom.required_type_ids
             rows.append(
                 {
-                    "field": self[f"attribute_{attribute.pk}"],
-                    "attribute": attribute,
+                    "field": self[custom.name],
+                    "attribute": custom.attribute,
                     "required_ids": " ".join(str(pk) for pk in ids),
-                    "required_names": ", ".join(attribute.required_type_names),
+                    "required_names": ", ".join(custom.required_type_names),
                     "required_now": bool(selected) and str(selected) in {str(i) for i in ids},
                 }
             )
@@ -398,7 +419,7 @@ class PersonForm(BootstrapMixin, forms.Form):
         return photo
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         kind = cleaned.get("kind") or PersonKind.PERSON
         if kind == PersonKind.ORGANISATION:
             for name in PERSON_ONLY_FIELDS:
@@ -445,16 +466,18 @@ class PersonForm(BootstrapMixin, forms.Form):
 
     def _check_attributes(self, cleaned: dict[str, Any]) -> None:
         coerced: dict[int, Any] = {}
-        for attribute in self.attributes:
-            name = f"attribute_{attribute.pk}"
+        for custom in self.custom_fields:
+            name = custom.name
             if name in self.errors:
                 continue
             try:
-                coerced[attribute.pk] = attribute_values.coerce(attribute, cleaned.get(name))
+                coerced[custom.attribute.pk] = attribute_values.coerce(
+                    custom.attribute, cleaned.get(name)
+                )
             except attribute_values.AttributeValueError as error:
                 self.add_error(name, str(error))
         self.coerced_attributes = coerced
-        status = cleaned.get("status") if self.is_new else self.person.status  # type: ignore[union-attr]
+        status = cleaned.get("status") if self.person is None else self.person.status
         if status == MemberStatus.CONTACT or "membership_type" in self.errors:
             return
         membership_type = cleaned.get("membership_type")
@@ -462,15 +485,15 @@ class PersonForm(BootstrapMixin, forms.Form):
             membership_type = services.default_membership_type(self.organisation)
         if membership_type is None:
             return
-        for attribute in self.attributes:
-            name = f"attribute_{attribute.pk}"
-            if name in self.errors or membership_type.pk not in attribute.required_type_ids:
+        for custom in self.custom_fields:
+            name = custom.name
+            if name in self.errors or membership_type.pk not in custom.required_type_ids:
                 continue
-            if attribute_values.empty(coerced.get(attribute.pk)):
+            if attribute_values.empty(coerced.get(custom.attribute.pk)):
                 self.add_error(
                     name,
                     _("%(field)s is required for %(type)s members.")
-                    % {"field": attribute.name, "type": membership_type},
+                    % {"field": custom.attribute.name, "type": membership_type},
                 )
 
     # --- what the service gets ------------------------------------------------------
@@ -502,7 +525,8 @@ class PersonForm(BootstrapMixin, forms.Form):
         elif isinstance(photo, UploadedFile):
             arguments["photo"] = photo
         arguments["attributes"] = {
-            attribute.pk: self.coerced_attributes.get(attribute.pk) for attribute in self.attributes
+            custom.attribute.pk: self.coerced_attributes.get(custom.attribute.pk)
+            for custom in self.custom_fields
         }
         return arguments
 
@@ -522,7 +546,7 @@ class StatusForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         allowed = transitions.TRANSITIONS.get(person.status, frozenset())
-        self.fields["status"].choices = [
+        choice(self, "status").choices = [
             ("", _("Choose…")),
             *((value, label) for value, label in MemberStatus.choices if value in allowed),
         ]
@@ -530,7 +554,7 @@ class StatusForm(BootstrapMixin, forms.Form):
         self.has_choices = bool(allowed)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("status") == MemberStatus.INACTIVE and not cleaned.get("reason"):
             self.add_error("reason", _("Give a reason for ending the membership."))
         return cleaned
@@ -557,7 +581,7 @@ class NoteForm(BootstrapMixin, forms.Form):
             "PDF, JPEG, PNG, text, Word, Excel or e-mail files, at most %(limit)d MB each."
         ) % {"limit": limit_mb}
 
-    def clean_attachments(self) -> list[UploadedFile]:
+    def clean_attachments(self) -> list[UploadedFile[bytes]]:
         files = self.cleaned_data.get("attachments") or []
         if len(files) > MAX_ATTACHMENTS:
             raise ValidationError(
@@ -574,8 +598,16 @@ class NoteForm(BootstrapMixin, forms.Form):
         return files
 
 
+class GroupChoiceField(SafeModelChoiceField):  # type: ignore[misc]  # untyped library
+    """A group, named with its section."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        group: Group = obj
+        return group_label(group)
+
+
 class GroupAddForm(BootstrapMixin, forms.Form):
-    group = SafeModelChoiceField(label=_("Group"), queryset=Group.objects.none())
+    group = GroupChoiceField(label=_("Group"), queryset=Group.objects.none())
     role = forms.ChoiceField(
         label=_("Role in group"), choices=GroupRole.choices, initial=GroupRole.PARTICIPANT
     )
@@ -584,8 +616,7 @@ class GroupAddForm(BootstrapMixin, forms.Form):
         self, *args: Any, organisation: Organisation, person: Person | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = available_groups(organisation, person)
-        self.fields["group"].label_from_instance = group_label
+        model_choice(self, "group").queryset = available_groups(organisation, person)
 
 
 def available_groups(organisation: Organisation, person: Person | None) -> QuerySet[Group]:
@@ -597,7 +628,9 @@ def available_groups(organisation: Organisation, person: Person | None) -> Query
 
 
 def group_label(group: Group) -> str:
-    return f"{group.section.name} · {group.name}" if group.section_id else group.name
+    """A group named with its section: "Juniors · Tuesday training"."""
+    section = group.section
+    return f"{section.name} · {group.name}" if section is not None else group.name
 
 
 class TagAddForm(BootstrapMixin, forms.Form):

@@ -27,7 +27,7 @@ def _pdf(document: bytes, name: str, *, inline: bool) -> HttpResponse:
 
 @organisation_view("billing.view")
 def invoice_pdf(request: OrganisationRequest, invoice_id: int, **kwargs: Any) -> HttpResponse:
-    invoice = get_object_or_404(
+    invoice: Invoice = get_object_or_404(
         Invoice.objects.select_related("organisation"),
         organisation=request.organisation,
         pk=invoice_id,

@@ -1,6 +1,8 @@
 """Households from the old household keys, default membership types, and (on PostgreSQL)
 a trigram index for the register's free-text search."""
 
+from typing import Any
+
 from django.db import migrations
 
 MEMBERSHIP_TYPES = [
@@ -28,7 +30,7 @@ def forwards(apps, schema_editor):
         Person.objects.filter(organisation=org, membership_type__isnull=True).update(
             membership_type=ordinary
         )
-        by_key = {}
+        by_key: dict[str, list[Any]] = {}  # household key → people (historical models)
         for person in Person.objects.filter(organisation=org).exclude(household_key="").order_by("pk"):
             by_key.setdefault(person.household_key, []).append(person)
         for people in by_key.values():

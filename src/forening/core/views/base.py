@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django_scopes import scope
@@ -16,7 +16,7 @@ from django_scopes import scope
 from forening.core import policy
 from forening.core.models import Organisation, User
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]  # a page, a redirect or a file (FileResponse)
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -58,7 +58,7 @@ def organisation_view(action: str) -> Callable[[View], View]:
         @functools.wraps(view)
         def wrapper(
             request: OrganisationRequest, org_slug: str, *args: Any, **kwargs: Any
-        ) -> HttpResponse:
+        ) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             try:
@@ -107,7 +107,7 @@ def account_view(view: View) -> View:
     """A view about the signed-in user's own account (no organisation, no scope)."""
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)

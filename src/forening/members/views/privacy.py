@@ -120,7 +120,7 @@ def _named_setting_edit(
     *,
     form_class: Any,
     save: Callable[..., Any],
-    remove: Callable[..., str],
+    remove: Callable[..., configuration.Removal],
     saved_message: str,
     template: str,
 ) -> HttpResponse:

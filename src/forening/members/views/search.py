@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpResponse, QueryDict
+from django.http import FileResponse, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,27 +28,19 @@ from django.views.decorators.http import require_POST
 from django_scopes.forms import SafeModelChoiceField
 
 from forening.core import policy
+from forening.core.badges import member_status_badge
 from forening.core.context import Actor
-from forening.core.forms_base import BootstrapMixin, QuickSelect
+from forening.core.forms_base import BootstrapMixin, QuickSelect, choice, model_choice
 from forening.core.models import Group, GroupRole, MemberStatus, Organisation, Person
 from forening.core.views.base import OrganisationRequest, organisation_view
 from forening.members import exporting
 from forening.members import search as engine
 from forening.members import services as register
-from forening.members.forms import phone_display
+from forening.members.forms import GroupChoiceField, phone_display
 from forening.members.models import SavedSearch, Tag
 
 BULK_REFUSALS_SHOWN = 10
 EXPORT_SESSION_KEY = "members.export.{org}"
-
-STATUS_BADGES = {
-    MemberStatus.ACTIVE: "text-bg-success",
-    MemberStatus.APPLIED: "text-bg-info",
-    MemberStatus.CONTACT: "text-bg-light border",
-    MemberStatus.REJECTED: "text-bg-warning",
-    MemberStatus.INACTIVE: "text-bg-secondary",
-    MemberStatus.DECEASED: "text-bg-dark",
-}
 
 # The sortable columns of the results table: column → sort key.
 SORTABLE = {
@@ -103,7 +95,7 @@ class BulkForm(BootstrapMixin, forms.Form):
         widget=QuickSelect,
     )
     new_tag = forms.CharField(label=gettext_lazy("or a new tag"), required=False, max_length=60)
-    group = SafeModelChoiceField(
+    group = GroupChoiceField(
         queryset=Group.objects.none(),
         required=False,
         label=gettext_lazy("Group"),
@@ -133,11 +125,10 @@ class BulkForm(BootstrapMixin, forms.Form):
         # bulk form (a separate element) through the `form` attribute.
         for field in self.fields.values():
             field.widget.attrs["form"] = "bulk-form"
-        self.fields["tag"].queryset = Tag.objects.filter(organisation=organisation)
-        self.fields["group"].queryset = Group.objects.filter(
+        model_choice(self, "tag").queryset = Tag.objects.filter(organisation=organisation)
+        model_choice(self, "group").queryset = Group.objects.filter(
             organisation=organisation, is_archived=False
         ).select_related("section")
-        self.fields["group"].label_from_instance = _group_label
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -152,10 +143,6 @@ class BulkForm(BootstrapMixin, forms.Form):
         if nobody and "person" not in self.errors:
             self.add_error(None, _("Choose at least one person in the list."))
         return cleaned
-
-
-def _group_label(group: Group) -> str:
-    return f"{group.section.name} · {group.name}" if group.section_id else group.name
 
 
 class ExportForm(BootstrapMixin, forms.Form):
@@ -176,7 +163,7 @@ class ExportForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args: Any, columns: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["columns"].choices = list(columns.items())
+        choice(self, "columns").choices = list(columns.items())
 
 
 # --- helpers ------------------------------------------------------------------------
@@ -324,7 +311,7 @@ def _rows_html(
                 small=small,
                 email_line=format_html('<div class="text-break">{}</div>', email) if email else "",
                 age="" if age is None else age,
-                badge=STATUS_BADGES.get(person.status, "text-bg-light"),
+                badge=member_status_badge(person.status, default="text-bg-light"),
                 status=person.get_status_display(),
                 membership_type=person.membership_type.name if person.membership_type else "",
                 email_link=format_html('<a href="mailto:{}">{}</a>', email, email) if email else "",
@@ -373,7 +360,7 @@ def search(request: OrganisationRequest, **kwargs: Any) -> HttpResponse:
         bulk_actions.remove("status")
     if can_change:
         bulk_form = BulkForm(organisation=organisation, initial={"query": query})
-        bulk_form.fields["action"].choices = [c for c in BulkForm.ACTIONS if c[0] in bulk_actions]
+        choice(bulk_form, "action").choices = [c for c in BulkForm.ACTIONS if c[0] in bulk_actions]
     return render(
         request,
         "members/search/search.html",
@@ -574,7 +561,7 @@ def saved_search_delete(
 
 
 @organisation_view("members.export")
-def export(request: OrganisationRequest, **kwargs: Any) -> HttpResponse:
+def export(request: OrganisationRequest, **kwargs: Any) -> HttpResponseBase:
     organisation = request.organisation
     params = request.GET
     search_form = engine.SearchForm(params, organisation=organisation)
@@ -610,7 +597,7 @@ def export(request: OrganisationRequest, **kwargs: Any) -> HttpResponse:
             raise
         out.seek(0)
         filename = f"{organisation.slug}-{_('members')}-{timezone.localdate():%Y-%m-%d}.{fmt}"
-        return FileResponse(  # type: ignore[return-value]  # a streaming response
+        return FileResponse(
             out,
             as_attachment=True,
             filename=filename,

@@ -77,7 +77,8 @@ class Command(BaseCommand):
         form = search.SearchForm(params, organisation=organisation)
         if not form.is_valid():
             problems = "; ".join(
-                f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()
+                f"{name}: {' '.join(str(error) for error in errors)}"
+                for name, errors in form.errors.items()
             )
             raise CommandError(f"The search is not valid: {problems}")
         columns = [c.strip() for c in options["columns"].split(",") if c.strip()] or list(

@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from forening.core.badges import member_status_badge
 from forening.core.context import Actor
 from forening.core.models import Person
 from forening.core.views.base import OrganisationRequest
@@ -26,7 +25,6 @@ def _people(request: OrganisationRequest) -> QuerySet[Person]:
 def get_person(request: OrganisationRequest, person_id: int) -> Person:
     person = get_object_or_404(_people(request), pk=person_id)
     person.organisation = request.organisation  # spare the services a query
-    person.status_badge = member_status_badge(person.status)
     return person
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -18,6 +20,15 @@ from forening.members.forms import ApplicationDecisionForm, phone_display
 from forening.members.views.member.access import request_actor
 
 APPLICATIONS_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """A row of the applications list: the person, their age and phone number as shown."""
+
+    person: Person
+    age: int | None
+    phone_label: str
 
 
 @organisation_view("members.status.change")
@@ -40,10 +51,14 @@ def applications(request: OrganisationRequest) -> HttpResponse:
     )
     page = Paginator(applicants, APPLICATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
-    rows = list(page.object_list)
-    for person in rows:
-        person.age = person.age_on(today)
-        person.phone_label = phone_display(person.phone, organisation.country)
+    rows = [
+        Applicant(
+            person=person,
+            age=person.age_on(today),
+            phone_label=phone_display(person.phone, organisation.country),
+        )
+        for person in page.object_list
+    ]
     return render(
         request,
         "members/member/applications.html",

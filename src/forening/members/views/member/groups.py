@@ -51,7 +51,7 @@ def member_groups(request: OrganisationRequest, person_id: int) -> HttpResponse:
                 % {"name": person.full_name, "group": group.name},
             )
         elif action in ("role", "remove"):
-            membership = get_object_or_404(
+            membership: GroupMembership = get_object_or_404(
                 GroupMembership.objects.select_related("group"),
                 organisation=organisation,
                 person=person,

@@ -136,7 +136,7 @@ def member_guardians(request: OrganisationRequest, person_id: int) -> HttpRespon
                     % {"guardian": guardian.full_name, "name": person.full_name},
                 )
             elif action == "remove":
-                link = get_object_or_404(
+                link: Guardianship = get_object_or_404(
                     Guardianship.objects.select_related("guardian", "ward"),
                     organisation=organisation,
                     ward=person,

@@ -51,7 +51,7 @@ def member_note_add(request: OrganisationRequest, person_id: int) -> HttpRespons
 @organisation_view("members.register.view")
 def member_attachment(
     request: OrganisationRequest, person_id: int, attachment_id: int
-) -> HttpResponse:
+) -> FileResponse:
     """Download an attachment through the storage API, as a download, never inline."""
     attachment = get_object_or_404(
         NoteAttachment,

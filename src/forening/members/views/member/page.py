@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forening.core import panels, policy
-from forening.core.audit_changes import with_change_items
+from forening.core.audit_changes import change_items
+from forening.core.badges import member_status_badge
 from forening.core.countries import country_name
 from forening.core.models import (
     AuditEvent,
@@ -67,6 +68,7 @@ def _member_page(request: OrganisationRequest, person: Person) -> dict[str, Any]
     editable = policy.can(access, "members.person.change") and not person.is_read_only
     context: dict[str, Any] = {
         "person": person,
+        "status_badge": member_status_badge(person.status),
         "age": person.age_on(today)
         if person.kind == PersonKind.PERSON and person.status != MemberStatus.DECEASED
         else None,
@@ -144,12 +146,10 @@ def _group_part(organisation: Any, person: Person, editable: bool) -> dict[str, 
         .select_related("group", "group__section")
         .order_by("group__section__name", "group__name", "pk")
     )
-    choices = list(available_groups(organisation, person)) if editable else []
-    for group in choices:
-        group.label = group_label(group)
+    groups = available_groups(organisation, person) if editable else []
     return {
         "group_memberships": memberships,
-        "group_choices": choices,
+        "group_choices": [(group, group_label(group)) for group in groups],
         "group_roles": GroupRole.choices,
     }
 
@@ -213,33 +213,45 @@ def _attributes(organisation: Any, person: Person) -> _Attributes:
 VALUE_COLUMNS = ("text", "number", "date", "boolean")
 
 
-def _history(events: list[AuditEvent], person: Person, fields: _Attributes) -> list[AuditEvent]:
+@dataclass(frozen=True)
+class HistoryRow:
+    """An audit event on the member page: what it is about (empty when it is the person
+    itself) and its changes as rows of {field, old, new} or {field, value}."""
+
+    event: AuditEvent
+    subject: str
+    change_items: list[dict[str, Any]]
+
+
+def _history(events: list[AuditEvent], person: Person, fields: _Attributes) -> list[HistoryRow]:
     """The audit events with their changes in words; a custom field's value change reads
     "Allergies: — → Gluten" instead of naming the columns it is stored in."""
-    rows = with_change_items(events)
-    for event in rows:
-        event.subject = event.object_repr if event.object_repr != person.full_name else ""
-        if event.object_type != "members.attributevalue":
-            continue
-        changes = event.changes if isinstance(event.changes, dict) else {}
-        attribute_id = _side(changes.get("attribute_id"), 1)
-        if attribute_id is None and event.object_id.isdigit():
-            attribute_id = fields.attribute_of_value.get(int(event.object_id))
-        attribute = fields.definitions.get(attribute_id) if attribute_id else None
-        old = _first_value(changes, 0)
-        new = _first_value(changes, 1)
-        is_boolean = attribute is not None and attribute.kind == AttributeKind.BOOLEAN
-        if is_boolean and new is None and event.action.endswith(".created"):
-            new = False  # a new row records only its non-empty columns
-        event.subject = attribute.name if attribute is not None else _("Custom field")
-        event.change_items = [
-            {
-                "field": event.subject,
-                "old": _attribute_text(attribute, old),
-                "new": _attribute_text(attribute, new),
-            }
-        ]
-    return rows
+    return [_history_row(event, person, fields) for event in events]
+
+
+def _history_row(event: AuditEvent, person: Person, fields: _Attributes) -> HistoryRow:
+    if event.object_type != "members.attributevalue":
+        subject = event.object_repr if event.object_repr != person.full_name else ""
+        return HistoryRow(event=event, subject=subject, change_items=change_items(event))
+    changes = event.changes if isinstance(event.changes, dict) else {}
+    attribute_id = _side(changes.get("attribute_id"), 1)
+    if attribute_id is None and event.object_id.isdigit():
+        attribute_id = fields.attribute_of_value.get(int(event.object_id))
+    attribute = fields.definitions.get(attribute_id) if attribute_id else None
+    old = _first_value(changes, 0)
+    new = _first_value(changes, 1)
+    is_boolean = attribute is not None and attribute.kind == AttributeKind.BOOLEAN
+    if is_boolean and new is None and event.action.endswith(".created"):
+        new = False  # a new row records only its non-empty columns
+    subject = attribute.name if attribute is not None else _("Custom field")
+    items = [
+        {
+            "field": subject,
+            "old": _attribute_text(attribute, old),
+            "new": _attribute_text(attribute, new),
+        }
+    ]
+    return HistoryRow(event=event, subject=subject, change_items=items)
 
 
 def _side(pair: Any, index: int) -> Any:
@@ -312,9 +324,9 @@ def _status_part(organisation: Any, person: Person) -> dict[str, Any]:
 
 
 @organisation_view("members.register.view")
-def member_photo(request: OrganisationRequest, person_id: int) -> HttpResponse:
+def member_photo(request: OrganisationRequest, person_id: int) -> FileResponse:
     """A member's photo, for those who may see the register (media is never public)."""
-    person = get_object_or_404(
+    person: Person = get_object_or_404(
         Person.objects.filter(organisation=request.organisation).only("pk", "photo"),
         pk=person_id,
     )
@@ -324,7 +336,7 @@ def member_photo(request: OrganisationRequest, person_id: int) -> HttpResponse:
         handle = person.photo.open("rb")
     except (FileNotFoundError, OSError):
         raise Http404 from None
-    suffix = person.photo.name.rsplit(".", 1)[-1].lower()
+    suffix = (person.photo.name or "").rsplit(".", 1)[-1].lower()
     content_type = {"png": "image/png", "webp": "image/webp", "gif": "image/gif"}.get(
         suffix, "image/jpeg"
     )

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from forening.core.badges import member_status_badge
 from forening.core.models import MemberStatus
 from forening.core.views.base import OrganisationRequest, organisation_view
 from forening.members import services
@@ -47,5 +48,10 @@ def member_status(request: OrganisationRequest, person_id: int) -> HttpResponse:
     return render(
         request,
         "members/member/status.html",
-        {"person": person, "form": form, "status_history": history},
+        {
+            "person": person,
+            "status_badge": member_status_badge(person.status),
+            "form": form,
+            "status_history": history,
+        },
     )
