@@ -25,7 +25,7 @@ from django_scopes.forms import SafeModelChoiceField
 from forening.billing.models import BillingSettings, InvoiceLine, InvoiceStatus
 from forening.billing.services import VAT_ROLES, DraftLine
 from forening.core import money
-from forening.core.forms_base import BootstrapMixin, field_of
+from forening.core.forms_base import BootstrapMixin, field_of, model_choice
 from forening.core.models import Organisation, Person
 from forening.members.forms import NordicDateField
 from forening.members.models import SavedSearch
@@ -318,7 +318,7 @@ class BillingRunForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["selection"].queryset = SavedSearch.objects.filter(  # type: ignore[attr-defined]
+        model_choice(self, "selection").queryset = SavedSearch.objects.filter(
             organisation=organisation
         ).order_by("name", "pk")
         today = timezone.localdate()

@@ -124,6 +124,7 @@ def _action_name(instance: models.Model, verb: str) -> str:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+M = TypeVar("M", bound=models.Model)
 
 
 def in_name_of_actor(service: Callable[P, R]) -> Callable[P, R]:
@@ -181,10 +182,10 @@ post_delete.connect(_on_delete, dispatch_uid="forening.audit.delete")
 def record_many(
     actor: Actor | None,
     action: str,
-    objects: list[models.Model],
+    objects: Sequence[M],
     *,
     organisation: Organisation,
-    changes: Callable[[models.Model], dict[str, Any]] | None = None,
+    changes: Callable[[M], dict[str, Any]] | None = None,
     **details: Any,
 ) -> int:
     """Append one event per object in one insert: what bulk services use instead of a

@@ -1,4 +1,4 @@
-"""How an audit event reads to a person: its changes as rows of field, old and new value.
+"""How an audit event reads to a person: its changes as items of field, old and new value.
 
 The audit log page and the member page's history both show events this way.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
@@ -60,9 +61,14 @@ def change_items(event: AuditEvent) -> list[dict[str, Any]]:
     return items
 
 
-def with_change_items(events: Iterable[AuditEvent]) -> list[AuditEvent]:
-    """The events, each with `change_items` set for the templates `_audit_changes.html`."""
-    rows = list(events)
-    for event in rows:
-        event.change_items = change_items(event)  # type: ignore[attr-defined]
-    return rows
+@dataclass(frozen=True)
+class EventRow:
+    """An event as a list shows it: the event and its changes in words."""
+
+    event: AuditEvent
+    change_items: list[dict[str, Any]]
+
+
+def rows(events: Iterable[AuditEvent]) -> list[EventRow]:
+    """The events with their changes, for `core/office/_audit_changes.html`."""
+    return [EventRow(event, change_items(event)) for event in events]

@@ -22,8 +22,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from forening.core import policy, services
-from forening.core.audit_changes import with_change_items
+from forening.core import audit_changes, policy, services
 from forening.core.context import Actor
 from forening.core.forms_base import add_validation_error
 from forening.core.models import (
@@ -98,7 +97,7 @@ def dashboard(request: OrganisationRequest) -> HttpResponse:
             .values("people", "applications", "groups", "admins")
             .get()
         )
-        context["events"] = with_change_items(
+        context["events"] = list(
             AuditEvent.objects.filter(organisation=organisation).select_related("actor")[
                 :DASHBOARD_AUDIT_EVENTS
             ]
@@ -359,7 +358,7 @@ def audit_log(request: OrganisationRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "events": with_change_items(page.object_list),
+            "events": audit_changes.rows(page.object_list),
             "is_filtered": form.is_bound
             and form.is_valid()
             and any(value not in (None, "") for value in form.cleaned_data.values()),

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from forening.billing.forms import MoneyField, PersonChoiceField, people_queryset
 from forening.billing.models import Invoice
-from forening.core.forms_base import BootstrapMixin, field_of
+from forening.core.forms_base import BootstrapMixin, field_of, model_choice
 from forening.core.models import Organisation, Person
 from forening.members.forms import NordicDateField
 from forening.payments.models import Channel, PaymentStatus
@@ -67,7 +67,7 @@ class InvoiceOrPersonMixin(forms.Form):
 
     def setup_target(self, organisation: Organisation, people: Iterable[int]) -> None:
         self.organisation = organisation
-        self.fields["person"].queryset = people_queryset(organisation, people)  # type: ignore[attr-defined]
+        model_choice(self, "person").queryset = people_queryset(organisation, people)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -324,7 +324,7 @@ def issue_invoices(
         "billing.invoice.issued",
         list(invoices),
         organisation=organisation,
-        changes=lambda inv: {"number": inv.number, "total_minor": inv.total_minor},  # type: ignore[attr-defined]
+        changes=lambda inv: {"number": inv.number, "total_minor": inv.total_minor},
     )
     return invoices
 
