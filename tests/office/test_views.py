@@ -445,7 +445,7 @@ def audit_rows(world: World) -> dict[str, AuditEvent]:
 
 
 def _listed(response: Any) -> set[int]:
-    return {event.pk for event in response.context["events"]}
+    return {row.event.pk for row in response.context["events"]}
 
 
 def test_audit_log_shows_this_organisation_and_its_users_sign_ins(admin_client, world, audit_rows):
