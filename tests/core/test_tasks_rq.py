@@ -1,7 +1,8 @@
 """The RQ backend (FORENING_TASK_BACKEND=rq): tasks reach Redis only when the change commits.
 
-Needs the Redis server on 127.0.0.1:6379 (database 15 is used and emptied). Without it the
-tests skip, except where FORENING_REQUIRE_REDIS=1 (CI), where that is a failure.
+Needs the Redis server on 127.0.0.1:6379 (database 15 is used and emptied; under pytest-xdist
+one database per worker). Without it the tests skip, except where FORENING_REQUIRE_REDIS=1
+(CI), where that is a failure.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-REDIS_URL = os.environ.get("FORENING_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Every test empties the database, so each pytest-xdist worker takes its own (gw0: 15, gw1: 14).
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+_DATABASE = 15 - _WORKER % 16
+REDIS_URL = os.environ.get("FORENING_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{_DATABASE}")
 
 
 @pytest.fixture
@@ -53,6 +57,9 @@ def run_worker_burst(*, with_scheduler: bool = False) -> None:
 
     queue = django_rq.get_queue("default", job_class=Job)
     worker = SimpleWorker([queue], connection=queue.connection, job_class=Job)
+    # No pubsub channel for remote commands: with this redis-py, stopping its thread at the end
+    # of a burst sometimes waits out its 60 s poll (rq/rq#1613).
+    worker.subscribe = lambda: None
     worker.work(burst=True, with_scheduler=with_scheduler)
 
 
