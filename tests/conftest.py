@@ -11,11 +11,13 @@ Personas (all with the password `factories.core.PASSWORD`):
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django_scopes import scope, scopes_disabled
+from hypothesis import settings as hypothesis_settings
 
 from forening.core.models import Group, Organisation, Person, Role, User
 from tests.factories.core import (
@@ -27,6 +29,14 @@ from tests.factories.core import (
     RoleAssignmentFactory,
     UserFactory,
 )
+from tests.hypothesis_profiles import CI_MAX_EXAMPLES, DEV_MAX_EXAMPLES
+
+# Hypothesis: the full figure in CI, a tenth of it while developing (`HYPOTHESIS_PROFILE`,
+# `dev` unless set; `.ci/run` sets `ci`). Tests scale their own figures with
+# tests.hypothesis_profiles.examples(). The CI profile prints the blob that replays a failure.
+hypothesis_settings.register_profile("ci", max_examples=CI_MAX_EXAMPLES, print_blob=True)
+hypothesis_settings.register_profile("dev", max_examples=DEV_MAX_EXAMPLES)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture(autouse=True)

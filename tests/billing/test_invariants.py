@@ -44,6 +44,7 @@ from forening.payments import services as payments
 from forening.payments.models import Channel, PaymentStatus
 from tests.factories.billing import use_cash_method
 from tests.factories.core import OrganisationFactory, PersonFactory
+from tests.hypothesis_profiles import examples
 
 ACTOR = Actor.system("hypothesis")
 DAY = dt.date(2026, 3, 1)
@@ -324,7 +325,7 @@ class Books(RuleBasedStateMachine):
 
 
 SETTINGS = settings(
-    max_examples=20,
+    max_examples=examples(20),
     stateful_step_count=15,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
@@ -337,12 +338,14 @@ class CashBooks(Books):
     method = AccountingMethod.CASH
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_no_sequence_of_operations_makes_the_books_drift() -> None:
     run_state_machine_as_test(Books, settings=SETTINGS)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_no_sequence_of_operations_makes_the_books_drift_by_the_cash_method() -> None:
     # More examples: a drift here needs a partly paid invoice of several lines, credited.
-    run_state_machine_as_test(CashBooks, settings=settings(SETTINGS, max_examples=30))
+    run_state_machine_as_test(CashBooks, settings=settings(SETTINGS, max_examples=examples(30)))

@@ -14,6 +14,7 @@ from PIL import Image
 
 from forening.billing import swish_qr
 from forening.billing.swish_qr import SwishQrError
+from tests.hypothesis_profiles import examples
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -154,7 +155,8 @@ def test_qr_code_decodes_to_the_payload(data: str) -> None:
     assert decode(data) == [data]
 
 
-@settings(max_examples=25, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=examples(25), deadline=None)
 @given(
     amount=st.integers(100, 10_000_000),
     message=st.text(

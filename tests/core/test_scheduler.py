@@ -7,6 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.management import call_command
+from django_scopes import scopes_disabled
+from django_tasks_db.models import DBTaskResult
 
 from forening.billing import services
 from forening.billing.models import Reminder
@@ -14,9 +16,10 @@ from forening.core import scheduler
 from forening.core.context import Actor
 from forening.core.models import ScheduledRun
 from tests.factories.billing import make_invoice
-from tests.factories.core import PersonFactory
+from tests.factories.core import OrganisationFactory, PersonFactory
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 DAY = dt.date(2026, 3, 2)  # 16 days after the due date of an invoice issued 15 January
 
 
@@ -62,6 +65,31 @@ def test_the_daily_billing_work_runs_once_a_day(org: Any, settings: Any) -> None
     assert Reminder.objects.filter(invoice=invoice).count() == 1
 
 
+def test_the_daily_job_is_queued_once_a_day_and_queues_one_task_per_association(
+    org: Any, settings: Any
+) -> None:
+    settings.FORENING_DAILY_AT = "05:00"
+    settings.TASKS = DATABASE_TASKS  # queued as in production, not run at once
+    with scopes_disabled():
+        other = OrganisationFactory()
+
+    assert scheduler.tick(at(DAY, 5, 1)) == ["billing.daily"]
+    assert scheduler.tick(at(DAY, 5, 2)) == []
+    [job] = DBTaskResult.objects.all()
+    assert job.task_path == "forening.billing.tasks.daily"
+    assert job.task_result.kwargs == {"day": DAY.isoformat()}
+
+    # The worker runs the job: it queues one task per association, for that day.
+    job.task.call(**job.task_result.kwargs)
+    queued = DBTaskResult.objects.filter(
+        task_path="forening.billing.tasks.daily_for_organisation"
+    ).order_by("enqueued_at")
+    assert [row.task_result.kwargs for row in queued] == [
+        {"organisation_id": org.pk, "day": DAY.isoformat()},
+        {"organisation_id": other.pk, "day": DAY.isoformat()},
+    ]
+
+
 def test_a_worker_that_was_stopped_at_the_hour_starts_the_job_when_it_comes_back(
     org: Any, settings: Any
 ) -> None:
@@ -91,3 +119,23 @@ def test_a_batch_worker_does_not_start_the_scheduler(monkeypatch: Any, settings:
     assert started == []
     call_command("worker")
     assert started == [True]
+
+
+def test_the_rq_worker_runs_the_scheduler_that_starts_delayed_retries(
+    monkeypatch: Any, settings: Any
+) -> None:
+    # A task enqueued with run_after (a retry with back-off) waits in RQ's scheduled-job
+    # registry until a worker started with the scheduler moves it to the queue.
+    calls = []
+    monkeypatch.setattr(scheduler, "start_thread", lambda *a, **k: None)
+    monkeypatch.setattr(
+        "forening.core.management.commands.worker.call_command",
+        lambda *args, **kwargs: calls.append((args, kwargs)),
+    )
+    settings.TASK_BACKEND = "rq"
+
+    call_command("worker")
+
+    [(args, kwargs)] = calls
+    assert args == ("rqworker", "default")
+    assert kwargs["with_scheduler"] is True

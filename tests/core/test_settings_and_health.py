@@ -55,6 +55,7 @@ def check_deploy(tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # a `forening check --deploy` subprocess
 def test_check_deploy_refuses_a_development_configuration(tmp_path):
     result = check_deploy(tmp_path, DEBUG="1")
 
@@ -63,6 +64,7 @@ def test_check_deploy_refuses_a_development_configuration(tmp_path):
         assert check_id in result.stderr
 
 
+@pytest.mark.slow  # a `forening check --deploy` subprocess
 def test_check_deploy_accepts_a_production_configuration(tmp_path):
     result = check_deploy(
         tmp_path,
@@ -77,6 +79,7 @@ def test_check_deploy_accepts_a_production_configuration(tmp_path):
     assert "forening.E" not in result.stderr + result.stdout
 
 
+@pytest.mark.slow  # a `forening check --deploy` subprocess
 def test_check_deploy_reports_a_malformed_key_ring(tmp_path):
     result = check_deploy(
         tmp_path,

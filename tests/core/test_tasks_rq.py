@@ -1,7 +1,8 @@
 """The RQ backend (FORENING_TASK_BACKEND=rq): tasks reach Redis only when the change commits.
 
-Needs the Redis server on 127.0.0.1:6379 (database 15 is used and emptied). Without it the
-tests skip, except where FORENING_REQUIRE_REDIS=1 (CI), where that is a failure.
+Needs the Redis server on 127.0.0.1:6379 (database 15 is used and emptied; under pytest-xdist
+one database per worker). Without it the tests skip, except where FORENING_REQUIRE_REDIS=1
+(CI), where that is a failure.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-REDIS_URL = os.environ.get("FORENING_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Every test empties the database, so each pytest-xdist worker takes its own (gw0: 15, gw1: 14).
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+_DATABASE = 15 - _WORKER % 16
+REDIS_URL = os.environ.get("FORENING_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{_DATABASE}")
 
 
 @pytest.fixture
@@ -44,15 +48,19 @@ def queued_jobs() -> int:
     return len(django_rq.get_queue("default"))
 
 
-def run_worker_burst() -> None:
-    """What `forening worker` runs for rq, in this process (no fork), until the queue is empty."""
+def run_worker_burst(*, with_scheduler: bool = False) -> None:
+    """What `forening worker` runs for rq, in this process (no fork), until the queue is empty;
+    with the scheduler, it first queues the scheduled jobs that are due."""
     import django_rq
     from django_tasks_rq import Job
     from rq import SimpleWorker
 
     queue = django_rq.get_queue("default", job_class=Job)
     worker = SimpleWorker([queue], connection=queue.connection, job_class=Job)
-    worker.work(burst=True)
+    # No pubsub channel for remote commands: with this redis-py, stopping its thread at the end
+    # of a burst sometimes waits out its 60 s poll (rq/rq#1613).
+    worker.subscribe = lambda: None
+    worker.work(burst=True, with_scheduler=with_scheduler)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -76,3 +84,53 @@ def test_a_rolled_back_change_puts_nothing_on_redis(rq_tasks):
         raise RuntimeError("the change failed")
     assert queued_jobs() == 0
     assert mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_association_is_retried_through_rqs_scheduled_jobs(rq_tasks, monkeypatch):
+    import datetime as dt
+
+    import django_rq
+    from django.utils import timezone
+    from django_scopes import scopes_disabled
+    from django_tasks_rq import Job
+
+    from forening.billing import renewal, tasks
+    from tests.factories.core import OrganisationFactory
+
+    with scopes_disabled():
+        organisation = OrganisationFactory()
+
+    def fail(found, today):
+        raise RuntimeError("the bank's file server is down")
+
+    monkeypatch.setattr(renewal, "daily_for", fail)
+    before = timezone.now().replace(microsecond=0)
+    assert tasks.daily_for_organisation.call(organisation_id=organisation.pk, day="2026-12-01") == {
+        "retry": 2
+    }
+
+    # Not on the queue: in RQ's scheduled-job registry, a minute from now.
+    queue = django_rq.get_queue("default", job_class=Job)
+    assert queued_jobs() == 0
+    [job_id] = queue.scheduled_job_registry.get_job_ids()
+    scheduled = queue.scheduled_job_registry.get_scheduled_time(job_id)
+    assert before + dt.timedelta(minutes=1) <= scheduled
+    assert scheduled <= timezone.now() + dt.timedelta(minutes=1)
+    assert queue.fetch_job(job_id).kwargs == {
+        "organisation_id": organisation.pk,
+        "day": "2026-12-01",
+        "attempt": 2,
+    }
+
+    # A worker without the scheduler leaves it there.
+    run_worker_burst()
+    assert queue.scheduled_job_registry.get_job_ids() == [job_id]
+
+    # The minute passes and the outage is over: the worker's scheduler queues it, and it runs.
+    monkeypatch.undo()
+    queue.scheduled_job_registry.schedule(queue.fetch_job(job_id), timezone.now())
+    run_worker_burst(with_scheduler=True)
+    assert queue.scheduled_job_registry.get_job_ids() == []
+    assert queued_jobs() == 0
+    assert queue.fetch_job(job_id).return_value() == {"renewal_invoices": 0, "reminders": 0}

@@ -72,6 +72,7 @@ def first_run(org: Organisation) -> BillingRun:
     return BillingRun.objects.filter(organisation=org).order_by("pk").first()
 
 
+@pytest.mark.slow  # the module's demo takes seconds to build
 def test_demo_has_billing_settings_and_fee_rules(demo_org):
     with scopes_disabled():
         found = BillingSettings.objects.get(organisation=demo_org)
@@ -99,6 +100,7 @@ def test_demo_has_billing_settings_and_fee_rules(demo_org):
         assert training.filter(cost_centre__isnull=False, project__isnull=False).exists()
 
 
+@pytest.mark.slow  # the module's demo takes seconds to build
 def test_a_year_of_invoices_is_paid_open_overdue_and_credited(demo_org, today):
     with scopes_disabled():
         invoices = Invoice.objects.filter(organisation=demo_org, kind=InvoiceKind.INVOICE)
@@ -121,6 +123,7 @@ def test_a_year_of_invoices_is_paid_open_overdue_and_credited(demo_org, today):
         assert not Voucher.objects.filter(organisation=demo_org, booked_on__gt=today).exists()
 
 
+@pytest.mark.slow  # the module's demo takes seconds to build
 def test_credit_notes_credit_a_whole_invoice_and_single_lines(demo_org):
     with scopes_disabled():
         notes = list(
@@ -139,6 +142,7 @@ def test_credit_notes_credit_a_whole_invoice_and_single_lines(demo_org):
         assert all(note.text for note in notes)  # the reason
 
 
+@pytest.mark.slow  # the module's demo takes seconds to build
 def test_payments_are_by_bankgiro_and_swish_and_some_unplaced_placed_or_reversed(demo_org):
     with scopes_disabled():
         found = Payment.objects.filter(organisation=demo_org)
@@ -165,6 +169,7 @@ def test_payments_are_by_bankgiro_and_swish_and_some_unplaced_placed_or_reversed
         assert partly.exists()
 
 
+@pytest.mark.slow  # the module's demo takes seconds to build
 def test_some_payers_have_a_credit_balance(demo_org):
     with scopes_disabled():
         balances = services.credit_balances(demo_org)
@@ -172,6 +177,7 @@ def test_some_payers_have_a_credit_balance(demo_org):
         assert all(amount > 0 for amount in balances.values())
 
 
+@pytest.mark.slow  # the module's demo takes seconds to build
 def test_unpaid_invoices_were_reminded_with_a_fee_and_some_are_for_collection(demo_org, today):
     with scopes_disabled():
         sent = Reminder.objects.filter(organisation=demo_org)
@@ -189,6 +195,7 @@ def test_unpaid_invoices_were_reminded_with_a_fee_and_some_are_for_collection(de
         assert not reminders.due(demo_org, today).exists()
 
 
+@pytest.mark.slow  # the module's demo takes seconds to build
 def test_the_years_mail_is_recorded_as_sent_and_nothing_is_queued(demo_org):
     with scopes_disabled():
         invoices = Invoice.objects.filter(organisation=demo_org, billing_run__isnull=False)
@@ -206,11 +213,13 @@ def test_the_years_mail_is_recorded_as_sent_and_nothing_is_queued(demo_org):
         assert not DBTaskResult.objects.exists()
 
 
+@pytest.mark.slow  # the module's demo takes seconds to build
 def test_check_ledger_finds_nothing(demo_org):
     with scopes_disabled():
         assert {name: found for name, found in checks.run(demo_org).items() if found} == {}
 
 
+@pytest.mark.slow  # the module's demo takes seconds to build
 def test_next_years_run_can_be_previewed_and_refuses_nobody(demo_org):
     with scopes_disabled():
         fee_year = first_run(demo_org).fee_year

@@ -54,7 +54,7 @@ from forening.members.models import (
     Tag,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # every test builds or reads the demo
 
 
 def database_state() -> dict[str, tuple[int, object]]:

@@ -35,6 +35,7 @@ from forening.ledger import checks, services
 from forening.ledger.models import FiscalYear, LedgerSettings, Voucher, VoucherLine
 from forening.ledger.services import Entry, LedgerError, Line
 from tests.factories.core import OrganisationFactory, PersonFactory
+from tests.hypothesis_profiles import examples
 
 ACTOR = Actor.system("hypothesis")
 ROLES = ("bank", "cash", "receivables", "membership_fees", "bank_fees")
@@ -250,12 +251,13 @@ class Journal(RuleBasedStateMachine):
         assert {name: p for name, p in found.items() if p} == {}
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_no_sequence_of_operations_breaks_the_journal() -> None:
     run_state_machine_as_test(
         Journal,
         settings=settings(
-            max_examples=25,
+            max_examples=examples(25),
             stateful_step_count=12,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

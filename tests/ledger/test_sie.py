@@ -372,6 +372,7 @@ def many_vouchers(count: int, sink: HashingSink) -> Iterator[Voucher]:
         )
 
 
+@pytest.mark.slow
 def test_writing_20000_vouchers_from_a_generator_keeps_memory_flat() -> None:
     sink = HashingSink()
 

@@ -27,6 +27,7 @@ from forening.members import identity, services
 from forening.members.identity import IdentityNumberError, parse
 from tests.factories.core import OrganisationFactory
 from tests.factories.members import CPR, PERSONNUMMER, PERSONNUMMER_MALE, SAMORDNINGSNUMMER
+from tests.hypothesis_profiles import examples
 
 DATA = Path(__file__).parent / "data" / "personnummer"
 # The vectors were written for "now"; a fixed day keeps the century of 10-digit numbers stable.
@@ -368,7 +369,7 @@ def dk_org(db):
 
 
 ROUND_TRIP = settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

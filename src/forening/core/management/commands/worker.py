@@ -64,6 +64,9 @@ class Command(BaseCommand):
                 *queues,
                 job_class="django_tasks_rq.Job",
                 burst=options["batch"],
+                # RQ runs a task enqueued with run_after (a retry with back-off) only once a
+                # worker's scheduler moves it to the queue; RQ lets one worker at a time do so.
+                with_scheduler=True,
                 max_jobs=options["max_tasks"],
                 verbosity=options["verbosity"],
             )
