@@ -65,3 +65,14 @@ def test_an_upward_import_breaks_the_contract(tmp_path: Path, module: str, upwar
     importer = "forening." + module.removesuffix(".py").replace("/", ".")
     assert "BROKEN" in result.stdout
     assert f"{importer} -> {upward}" in result.stdout, result.stdout
+
+
+def test_no_module_is_over_800_lines() -> None:
+    """A module a reader can hold in their head: past 800 lines it is split along its seams
+    (docs/architecture.md)."""
+    long = {
+        str(path.relative_to(ROOT)): count
+        for path in (ROOT / "src").rglob("*.py")
+        if (count := len(path.read_text().splitlines())) > 800
+    }
+    assert long == {}
